@@ -1,0 +1,49 @@
+# The two commands of the README:
+#   make run    build Atrium and run it on examples/quickstart with demo backends
+#   make test   install dependencies, build under ASan+UBSan and run every test,
+#               then build the concurrency tests under TSan and run them
+# Every target installs what it needs itself (scripts/install-deps.sh).
+
+JOBS ?= $(shell nproc)
+GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+CMAKE_CONFIGURE = cmake -S . $(GENERATOR) -Wno-dev
+
+.PHONY: deps build run test test-asan test-tsan bench load format tidy clean
+
+deps:
+	./scripts/install-deps.sh
+
+build: deps
+	$(CMAKE_CONFIGURE) -B build/release -DCMAKE_BUILD_TYPE=Release -DATRIUM_BUILD_TESTS=OFF
+	cmake --build build/release -j $(JOBS) --target atrium atrium_demo_backend
+
+run: build
+	./scripts/run-quickstart.sh build/release
+
+test: test-asan test-tsan
+
+test-asan: deps
+	$(CMAKE_CONFIGURE) -B build/asan -DCMAKE_BUILD_TYPE=Debug -DATRIUM_SANITIZE=address -DATRIUM_BUILD_BENCH=OFF
+	cmake --build build/asan -j $(JOBS)
+	cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+test-tsan: deps
+	$(CMAKE_CONFIGURE) -B build/tsan -DCMAKE_BUILD_TYPE=Debug -DATRIUM_SANITIZE=thread -DATRIUM_BUILD_BENCH=OFF
+	cmake --build build/tsan -j $(JOBS) --target concurrency_tests
+	cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest --output-on-failure -L concurrency -j $(JOBS)
+
+bench: deps
+	$(CMAKE_CONFIGURE) -B build/release -DCMAKE_BUILD_TYPE=Release -DATRIUM_BUILD_TESTS=OFF
+	cmake --build build/release -j $(JOBS)
+	./build/release/bench/route_lookup_bench
+
+load: build
+	./bench/load.sh build/release
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build

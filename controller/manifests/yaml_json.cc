@@ -1,0 +1,82 @@
+#include "controller/manifests/yaml_json.h"
+
+#include <charconv>
+#include <regex>
+
+#include <yaml-cpp/yaml.h>
+
+namespace atrium::manifests {
+namespace {
+
+// The YAML 1.2 core schema's plain-scalar forms. std::regex is fine here: the
+// patterns are ours and fixed, not user input.
+bool IsCoreNull(const std::string& s) {
+  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+}
+
+bool IsCoreTrue(const std::string& s) { return s == "true" || s == "True" || s == "TRUE"; }
+bool IsCoreFalse(const std::string& s) { return s == "false" || s == "False" || s == "FALSE"; }
+
+nlohmann::json PlainScalar(const std::string& s) {
+  if (IsCoreNull(s)) return nullptr;
+  if (IsCoreTrue(s)) return true;
+  if (IsCoreFalse(s)) return false;
+  static const std::regex kInt("[-+]?[0-9]+");
+  static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+  if (std::regex_match(s, kInt)) {
+    int64_t value = 0;
+    const char* begin = s.data() + (s[0] == '+' ? 1 : 0);
+    auto [ptr, ec] = std::from_chars(begin, s.data() + s.size(), value);
+    if (ec == std::errc() && ptr == s.data() + s.size()) return value;
+    return s;  // out of range: keep the text
+  }
+  if (std::regex_match(s, kFloat)) {
+    try {
+      return std::stod(s);
+    } catch (...) {
+      return s;
+    }
+  }
+  return s;
+}
+
+nlohmann::json ToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Scalar:
+      // Tag "!" marks a quoted (non-plain) scalar: always a string.
+      if (node.Tag() == "!") return node.Scalar();
+      if (node.Tag() == "tag:yaml.org,2002:str") return node.Scalar();
+      return PlainScalar(node.Scalar());
+    case YAML::NodeType::Sequence: {
+      nlohmann::json array = nlohmann::json::array();
+      for (const auto& item : node) array.push_back(ToJson(item));
+      return array;
+    }
+    case YAML::NodeType::Map: {
+      nlohmann::json object = nlohmann::json::object();
+      for (const auto& entry : node) object[entry.first.as<std::string>()] = ToJson(entry.second);
+      return object;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+YamlParseResult ParseYamlDocuments(std::string_view text) {
+  YamlParseResult result;
+  try {
+    for (const YAML::Node& node : YAML::LoadAll(std::string(text))) {
+      result.documents.push_back({ToJson(node), node.Mark().line + 1});
+    }
+  } catch (const YAML::Exception& e) {
+    result.documents.clear();
+    result.error = "line " + std::to_string(e.mark.line + 1) + ": " + e.msg;
+  }
+  return result;
+}
+
+}  // namespace atrium::manifests

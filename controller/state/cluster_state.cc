@@ -1,0 +1,37 @@
+#include "controller/state/cluster_state.h"
+
+#include <utility>
+
+namespace atrium::state {
+
+ObjectMap* ClusterState::MapFor(std::string_view kind) {
+  return const_cast<ObjectMap*>(std::as_const(*this).MapFor(kind));
+}
+
+const ObjectMap* ClusterState::MapFor(std::string_view kind) const {
+  if (kind == kIngressClass) return &ingress_classes;
+  if (kind == kIngress) return &ingresses;
+  if (kind == kGatewayClass) return &gateway_classes;
+  if (kind == kGateway) return &gateways;
+  if (kind == kHttpRoute) return &http_routes;
+  if (kind == kReferenceGrant) return &reference_grants;
+  if (kind == kService) return &services;
+  if (kind == kEndpointSlice) return &endpoint_slices;
+  if (kind == kSecret) return &secrets;
+  if (kind == kNamespace) return &namespaces;
+  return nullptr;
+}
+
+std::string ObjectKey(const nlohmann::json& object) {
+  const nlohmann::json& metadata = object.value("metadata", nlohmann::json::object());
+  std::string name = metadata.value("name", "");
+  std::string ns = metadata.value("namespace", "");
+  if (ns.empty()) return name;
+  return ns + "/" + name;
+}
+
+bool IsNamespacedKind(std::string_view kind) {
+  return !(kind == kIngressClass || kind == kGatewayClass || kind == kNamespace);
+}
+
+}  // namespace atrium::state

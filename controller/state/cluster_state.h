@@ -1,0 +1,59 @@
+#pragma once
+
+// ClusterState is the latest copy of every Kubernetes object Atrium reads,
+// keyed by kind and then by "namespace/name" ("name" for cluster-scoped
+// kinds). Both sources fill it: the API server informers and the
+// --manifests DIR loader. It is plain data: translate reads it without I/O.
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace atrium::state {
+
+// ObjectMap holds the objects of one kind, sorted by key so that every walk
+// over it is deterministic.
+using ObjectMap = std::map<std::string, nlohmann::json>;
+
+// Kind names as they appear in an object's "kind" field.
+inline constexpr std::string_view kIngressClass = "IngressClass";
+inline constexpr std::string_view kIngress = "Ingress";
+inline constexpr std::string_view kGatewayClass = "GatewayClass";
+inline constexpr std::string_view kGateway = "Gateway";
+inline constexpr std::string_view kHttpRoute = "HTTPRoute";
+inline constexpr std::string_view kReferenceGrant = "ReferenceGrant";
+inline constexpr std::string_view kService = "Service";
+inline constexpr std::string_view kEndpointSlice = "EndpointSlice";
+inline constexpr std::string_view kSecret = "Secret";
+inline constexpr std::string_view kNamespace = "Namespace";
+
+struct ClusterState {
+  ObjectMap ingress_classes;
+  ObjectMap ingresses;
+  ObjectMap gateway_classes;
+  ObjectMap gateways;
+  ObjectMap http_routes;
+  ObjectMap reference_grants;
+  ObjectMap services;
+  ObjectMap endpoint_slices;
+  ObjectMap secrets;
+  ObjectMap namespaces;
+
+  // MapFor returns the map that holds objects of kind, or nullptr when Atrium
+  // does not read that kind.
+  ObjectMap* MapFor(std::string_view kind);
+  const ObjectMap* MapFor(std::string_view kind) const;
+
+  bool operator==(const ClusterState&) const = default;
+};
+
+// ObjectKey returns "namespace/name" for namespaced objects and "name" for
+// cluster-scoped ones (no metadata.namespace).
+std::string ObjectKey(const nlohmann::json& object);
+
+// IsNamespacedKind tells whether objects of kind live in a namespace.
+bool IsNamespacedKind(std::string_view kind);
+
+}  // namespace atrium::state

@@ -1,0 +1,69 @@
+#pragma once
+
+// Translate is the pure heart of the control plane: it turns the objects in a
+// ClusterState into the data-plane RouteConfig and the status every object
+// should carry. No I/O, no clocks, no globals: the same input always yields
+// the same output, so it is tested with data alone (golden files).
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "controller/ir/route_config.h"
+#include "controller/state/cluster_state.h"
+
+namespace atrium::translate {
+
+inline constexpr const char* kIngressControllerName = "atrium.dev/ingress-controller";
+inline constexpr const char* kGatewayControllerName = "atrium.dev/gateway-controller";
+
+struct Options {
+  // A listener on port P < 1024 is bound at P + port_offset (as Contour
+  // does), so the process runs as non-root. Ports >= 1024 bind as written.
+  uint16_t port_offset = 8000;
+  // Addresses written to Ingress status.loadBalancer.ingress and Gateway
+  // status.addresses (IPs or hostnames), from --publish-service/-address.
+  std::vector<std::string> publish_addresses;
+  // regex_error returns why pattern is not a valid regular expression for the
+  // data plane (RE2 syntax), or "" when it is. Injected so that translate
+  // stays free of RE2; null means every pattern is accepted.
+  std::function<std::string(const std::string& pattern)> regex_error;
+};
+
+// ObjectStatus is the status one object should carry. For HTTPRoute, status
+// holds only the parents entries whose controllerName is ours: the status
+// writer merges them with other controllers' entries.
+struct ObjectStatus {
+  std::string kind;
+  std::string ns;  // empty for cluster-scoped kinds
+  std::string name;
+  int64_t generation = 0;
+  nlohmann::json status;
+  bool operator==(const ObjectStatus&) const = default;
+};
+
+// Problem is a piece of bad input, reported with a log line and in
+// /admin/status; translate carries on with everything else.
+struct Problem {
+  std::string kind;
+  std::string ns;
+  std::string name;
+  std::string reason;
+  bool operator==(const Problem&) const = default;
+};
+
+struct Result {
+  ir::RouteConfig config;
+  std::vector<ObjectStatus> statuses;  // sorted by kind, namespace, name
+  std::vector<Problem> problems;       // sorted by kind, namespace, name
+};
+
+Result Translate(const state::ClusterState& state, const Options& options);
+
+// ToJson renders a Result for golden files and /admin/status.
+nlohmann::json ToJson(const Result& result);
+
+}  // namespace atrium::translate

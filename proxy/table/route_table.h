@@ -1,0 +1,131 @@
+#pragma once
+
+// RouteTable is the immutable, lookup-optimized form of an ir::RouteConfig.
+// It is built once by the reconciler thread (Compile), published with RCU
+// (TablePublisher) and then only read, concurrently and without locks, by
+// every worker thread. Nothing in it is ever mutated after Compile returns.
+//
+// Lookup returns a reference-counted RouteAction: everything a request needs
+// after matching, so the caller can leave the RCU read-side section before
+// doing any I/O.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controller/ir/route_config.h"
+
+namespace atrium::table {
+
+// EndpointSet is the ready endpoints of one backend, sorted and shared by
+// every RouteAction that uses that backend in one table.
+struct EndpointSet {
+  std::vector<ir::Endpoint> endpoints;  // ready only
+};
+
+// BackendTarget is one weighted share of a route's traffic.
+struct BackendTarget {
+  std::string name;  // metrics label "namespace/service:port"
+  uint32_t weight = 1;
+  bool valid = true;  // false: this share is answered with 500
+  std::shared_ptr<const EndpointSet> endpoints;
+  ir::Filters filters;
+  std::string app_protocol;
+};
+
+// RouteAction is what a matched request needs: immutable, shared, and kept
+// alive by the request (not by the table) once Lookup returns.
+struct RouteAction {
+  std::string name;  // metrics label
+  ir::Filters filters;
+  std::vector<BackendTarget> backends;
+  uint64_t total_weight = 0;  // sum of backends[].weight
+  int direct_status = 0;      // != 0: answer with this status, do not forward
+  ir::Timeouts timeouts;
+  ir::Retry retry;
+  ir::PathMatch path_match;    // the match that selected this action (rewrites)
+  uint16_t listener_port = 0;  // the spec port (80/443) of the listener
+  bool listener_tls = false;
+};
+
+// HeaderSource lets Lookup read request headers without knowing the parser.
+class HeaderSource {
+ public:
+  virtual ~HeaderSource() = default;
+  // Find returns the value of the first header named name (case-insensitive),
+  // or nullopt when absent.
+  virtual std::optional<std::string_view> Find(std::string_view name) const = 0;
+};
+
+// RequestView is what Lookup needs of a request; it borrows, never owns.
+struct RequestView {
+  std::string_view address;  // local address of the accepting socket ("" = any)
+  uint16_t bind_port = 0;    // local port of the accepting socket
+  std::string_view host;     // Host header as received (port and case allowed)
+  std::string_view path;     // path of the target, without the query
+  std::string_view query;    // query string without '?', may be empty
+  std::string_view method;
+  const HeaderSource* headers = nullptr;
+};
+
+struct LookupResult {
+  // 0 when a route matched; otherwise the status to answer (404).
+  int status = 0;
+  std::shared_ptr<const RouteAction> action;
+  uint64_t generation = 0;
+};
+
+// ListenerKey names one socket the data plane must have bound.
+struct ListenerKey {
+  std::string address;
+  uint16_t bind_port = 0;
+  uint16_t port = 0;
+  bool tls = false;
+  bool operator==(const ListenerKey&) const = default;
+};
+
+class RouteTable {
+ public:
+  // Compile builds a table. Routes whose regular expressions RE2 rejects are
+  // left out and reported in errors (translate normally rejects them first).
+  static std::unique_ptr<RouteTable> Compile(const ir::RouteConfig& config, uint64_t generation,
+                                             std::vector<std::string>* errors = nullptr);
+  ~RouteTable();
+  RouteTable(const RouteTable&) = delete;
+  RouteTable& operator=(const RouteTable&) = delete;
+
+  // Lookup matches a request. Thread-safe (the table is immutable);
+  // allocation-free apart from copying the returned shared_ptr.
+  LookupResult Lookup(const RequestView& request) const;
+
+  uint64_t generation() const { return generation_; }
+  const ir::RouteConfig& config() const { return config_; }
+  std::vector<ListenerKey> Listeners() const;
+  size_t route_count() const { return route_count_; }
+  size_t host_count() const { return host_count_; }
+  size_t endpoint_count() const { return endpoint_count_; }
+
+  // LiveCount is the number of RouteTables alive in the process: tests use
+  // it to prove that every replaced table is freed exactly once.
+  static int64_t LiveCount();
+
+  struct CompiledListener;  // defined in route_table.cc
+
+ private:
+  RouteTable() = default;
+  uint64_t generation_ = 0;
+  ir::RouteConfig config_;
+  std::vector<std::unique_ptr<CompiledListener>> listeners_;
+  size_t route_count_ = 0;
+  size_t host_count_ = 0;
+  size_t endpoint_count_ = 0;
+};
+
+// NormalizeHost lowercases host and strips a port and a trailing dot
+// ("Foo.Example.com:8080" -> "foo.example.com", "[::1]:80" -> "[::1]").
+std::string NormalizeHost(std::string_view host);
+
+}  // namespace atrium::table

@@ -1,0 +1,106 @@
+#include "proxy/table/table_publisher.h"
+
+#include <optional>
+
+// The memb flavor: readers need no signals and no quiescent-state reports
+// (Asio's event loop gives us no hook before it blocks), and with
+// sys_membarrier a read-side lock is a thread-local increment.
+#define _LGPL_SOURCE 1
+#include <urcu/urcu-memb.h>
+
+#if defined(ATRIUM_TSAN)
+#include <sanitizer/tsan_interface.h>
+// liburcu synchronizes with inline assembly and membarrier, which
+// ThreadSanitizer cannot see. These annotations tell it what RCU guarantees:
+// publishing releases the table to readers, and a reader's last access
+// happens before the grace period that frees the table.
+#define ATRIUM_TSAN_RELEASE(addr) __tsan_release(addr)
+#define ATRIUM_TSAN_ACQUIRE(addr) __tsan_acquire(addr)
+#else
+#define ATRIUM_TSAN_RELEASE(addr) ((void)(addr))
+#define ATRIUM_TSAN_ACQUIRE(addr) ((void)(addr))
+#endif
+
+namespace atrium::table {
+namespace {
+
+thread_local int registration_depth = 0;
+
+// RetiredTable carries a replaced table to its call_rcu callback.
+struct RetiredTable {
+  rcu_head head;
+  RouteTable* table;
+};
+
+void FreeRetiredTable(rcu_head* head) {
+  RetiredTable* retired = caa_container_of(head, RetiredTable, head);
+  ATRIUM_TSAN_ACQUIRE(retired->table);
+  delete retired->table;
+  delete retired;
+}
+
+}  // namespace
+
+RcuThreadRegistration::RcuThreadRegistration() {
+  if (registration_depth++ == 0) urcu_memb_register_thread();
+}
+
+RcuThreadRegistration::~RcuThreadRegistration() {
+  if (--registration_depth == 0) urcu_memb_unregister_thread();
+}
+
+void RcuThreadRegistration::EnsureRegistered() {
+  thread_local std::optional<RcuThreadRegistration> registration;
+  if (!registration) registration.emplace();
+}
+
+TablePublisher::TablePublisher() = default;
+
+TablePublisher::~TablePublisher() {
+  RouteTable* last = rcu_xchg_pointer(&root_, static_cast<RouteTable*>(nullptr));
+  if (last != nullptr) {
+    RcuThreadRegistration registration;
+    urcu_memb_synchronize_rcu();
+    ATRIUM_TSAN_ACQUIRE(last);
+    delete last;
+  }
+  WaitForFreed();
+}
+
+void TablePublisher::Publish(std::unique_ptr<RouteTable> table) {
+  // call_rcu requires a registered thread; the writer may be any thread.
+  RcuThreadRegistration registration;
+  const uint64_t generation = table->generation();
+  ATRIUM_TSAN_RELEASE(&root_);
+  RouteTable* old = rcu_xchg_pointer(&root_, table.release());
+  generation_.store(generation, std::memory_order_release);
+  published_.fetch_add(1, std::memory_order_relaxed);
+  if (old != nullptr) {
+    urcu_memb_call_rcu(&(new RetiredTable{{}, old})->head, FreeRetiredTable);
+  }
+}
+
+LookupResult TablePublisher::Lookup(const RequestView& request) const {
+  return Read([&request](const RouteTable* table) {
+    if (table == nullptr) return LookupResult{404, nullptr, 0};
+    return table->Lookup(request);
+  });
+}
+
+void TablePublisher::WaitForFreed() {
+  RcuThreadRegistration registration;
+  urcu_memb_barrier();
+}
+
+TablePublisher::ReadSection::ReadSection(const TablePublisher* publisher) {
+  urcu_memb_read_lock();
+  table_ = rcu_dereference(publisher->root_);
+  ATRIUM_TSAN_ACQUIRE(&publisher->root_);
+}
+
+TablePublisher::ReadSection::~ReadSection() {
+  if (table_ != nullptr) ATRIUM_TSAN_RELEASE(const_cast<RouteTable*>(table_));
+  urcu_memb_read_unlock();
+}
+
+}  // namespace atrium::table
