@@ -31,7 +31,7 @@ test-asan: deps
 test-tsan: deps
 	$(CMAKE_CONFIGURE) -B build/tsan -DCMAKE_BUILD_TYPE=Debug -DATRIUM_SANITIZE=thread -DATRIUM_BUILD_BENCH=OFF
 	cmake --build build/tsan -j $(JOBS) --target concurrency_tests
-	cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	cd build/tsan && \
 	  ctest --output-on-failure -L concurrency -j $(JOBS)
 
 bench: deps

@@ -4,8 +4,12 @@
 
 // The memb flavor: readers need no signals and no quiescent-state reports
 // (Asio's event loop gives us no hook before it blocks), and with
-// sys_membarrier a read-side lock is a thread-local increment.
+// sys_membarrier a read-side lock is a thread-local increment. _LGPL_SOURCE
+// inlines it; ThreadSanitizer builds call the library instead, because the
+// inlined code's volatile accesses would be instrumented and misreported.
+#if !defined(ATRIUM_TSAN)
 #define _LGPL_SOURCE 1
+#endif
 #include <urcu/urcu-memb.h>
 
 #if defined(ATRIUM_TSAN)
@@ -14,8 +18,8 @@
 // ThreadSanitizer cannot see. These annotations tell it what RCU guarantees:
 // publishing releases the table to readers, and a reader's last access
 // happens before the grace period that frees the table.
-#define ATRIUM_TSAN_RELEASE(addr) __tsan_release(addr)
-#define ATRIUM_TSAN_ACQUIRE(addr) __tsan_acquire(addr)
+#define ATRIUM_TSAN_RELEASE(addr) __tsan_release(const_cast<void*>(static_cast<const void*>(addr)))
+#define ATRIUM_TSAN_ACQUIRE(addr) __tsan_acquire(const_cast<void*>(static_cast<const void*>(addr)))
 #else
 #define ATRIUM_TSAN_RELEASE(addr) ((void)(addr))
 #define ATRIUM_TSAN_ACQUIRE(addr) ((void)(addr))
@@ -34,6 +38,7 @@ struct RetiredTable {
 
 void FreeRetiredTable(rcu_head* head) {
   RetiredTable* retired = caa_container_of(head, RetiredTable, head);
+  ATRIUM_TSAN_ACQUIRE(retired);
   ATRIUM_TSAN_ACQUIRE(retired->table);
   delete retired->table;
   delete retired;
@@ -76,7 +81,9 @@ void TablePublisher::Publish(std::unique_ptr<RouteTable> table) {
   generation_.store(generation, std::memory_order_release);
   published_.fetch_add(1, std::memory_order_relaxed);
   if (old != nullptr) {
-    urcu_memb_call_rcu(&(new RetiredTable{{}, old})->head, FreeRetiredTable);
+    auto* retired = new RetiredTable{{}, old};
+    ATRIUM_TSAN_RELEASE(retired);  // hands retired to the call_rcu thread
+    urcu_memb_call_rcu(&retired->head, FreeRetiredTable);
   }
 }
 
@@ -99,7 +106,7 @@ TablePublisher::ReadSection::ReadSection(const TablePublisher* publisher) {
 }
 
 TablePublisher::ReadSection::~ReadSection() {
-  if (table_ != nullptr) ATRIUM_TSAN_RELEASE(const_cast<RouteTable*>(table_));
+  if (table_ != nullptr) ATRIUM_TSAN_RELEASE(table_);
   urcu_memb_read_unlock();
 }
 

@@ -1,0 +1,131 @@
+#pragma once
+
+// Reconciler is the single, serialized writer of the route table. Sources
+// (the API server informers, or the --manifests DIR watcher) only change the
+// stored objects and mark the world dirty; the reconciler's own thread
+// coalesces bursts (a hold-off delay, bounded by a maximum hold-off), then
+// runs translate -> validate -> compile -> publish (RCU) -> status.
+//
+// It is level-based: each pass reads the whole current state, never the
+// event that woke it. An unchanged configuration is not re-published; a
+// configuration that fails validation keeps the last good table serving.
+//
+// Threading: every public method may be called from any thread. Translate,
+// compile, publish and the callbacks run on the reconciler thread only.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "controller/ir/route_config.h"
+#include "controller/state/cluster_state.h"
+#include "controller/translate/translate.h"
+#include "proxy/table/table_publisher.h"
+
+namespace atrium::admin {
+class ControlPlaneMetrics;
+}
+
+namespace atrium::core {
+
+using Clock = std::chrono::steady_clock;
+
+struct ReconcilerOptions {
+  translate::Options translate;
+  // Wait this long after a change for more changes before reconciling...
+  std::chrono::milliseconds holdoff{2};
+  // ...but never longer than this after the first change of a burst.
+  std::chrono::milliseconds max_holdoff{50};
+};
+
+// ListenerSync binds the sockets a newly published table needs and returns
+// bind errors (the proxy's SyncListeners).
+using ListenerSync = std::function<std::vector<std::string>(const std::vector<table::ListenerKey>&)>;
+// StatusSink receives the statuses computed by each reconcile (the status
+// writer in cluster mode). Called on the reconciler thread.
+using StatusSink = std::function<void(const std::vector<translate::ObjectStatus>&)>;
+
+class Reconciler {
+ public:
+  Reconciler(ReconcilerOptions options, table::TablePublisher& publisher,
+             admin::ControlPlaneMetrics* metrics);
+  ~Reconciler();
+  Reconciler(const Reconciler&) = delete;
+  Reconciler& operator=(const Reconciler&) = delete;
+
+  void set_listener_sync(ListenerSync sync) { listener_sync_ = std::move(sync); }
+  void set_status_sink(StatusSink sink) { status_sink_ = std::move(sink); }
+
+  // ReplaceState swaps in a whole new world (the manifests source) together
+  // with the problems the source found while reading it.
+  void ReplaceState(state::ClusterState state, std::vector<std::string> source_problems);
+
+  // Upsert and Remove apply one informer event. Events that cannot change
+  // the route table (an EndpointSlice of a Service no route uses, a Secret no
+  // listener references) update the store without a rebuild.
+  void Upsert(std::string_view kind, nlohmann::json object);
+  void Remove(std::string_view kind, const std::string& key);
+
+  // SetSynced tells whether every source has finished its initial listing.
+  // Nothing is published before that.
+  void SetSynced(bool synced);
+
+  void Start();
+  void Stop();
+
+  // WaitForGeneration blocks until the published generation is at least
+  // generation or the deadline passes; returns whether it got there.
+  bool WaitForGeneration(uint64_t generation, std::chrono::milliseconds timeout) const;
+  // WaitForReconcile blocks until at least count passes have finished.
+  bool WaitForReconcile(uint64_t count, std::chrono::milliseconds timeout) const;
+  uint64_t reconcile_count() const;
+
+  // StatusJson is /admin/status: every object's computed status, translate
+  // problems, source problems and bind errors. Any thread.
+  nlohmann::json StatusJson() const;
+
+ private:
+  void MarkDirtyLocked();
+  void Loop();
+  void ReconcileOnce(state::ClusterState state, std::vector<std::string> source_problems,
+                     std::optional<Clock::time_point> first_change);
+  bool IsRelevantLocked(std::string_view kind, const nlohmann::json& object) const;
+
+  ReconcilerOptions options_;
+  table::TablePublisher& publisher_;
+  admin::ControlPlaneMetrics* metrics_;
+  ListenerSync listener_sync_;
+  StatusSink status_sink_;
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  state::ClusterState state_;
+  std::vector<std::string> source_problems_;
+  bool synced_ = false;
+  bool dirty_ = false;
+  bool stopping_ = false;
+  std::optional<Clock::time_point> first_change_;
+  Clock::time_point last_change_;
+  uint64_t reconciles_ = 0;
+  bool published_once_ = false;
+  nlohmann::json status_json_ = nlohmann::json::object();
+  // What the live table references, so unrelated events skip the rebuild.
+  std::vector<std::string> referenced_services_;  // sorted "namespace/name"
+  std::vector<std::string> referenced_secrets_;   // sorted "namespace/name"
+
+  // Reconciler thread only.
+  std::optional<ir::RouteConfig> live_config_;
+  uint64_t generation_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace atrium::core
