@@ -46,8 +46,12 @@ ir::RouteConfig MakeConfig(int routes) {
       ir::Route route;
       route.name = "httproute/ns/route-" + std::to_string(h) + "/rule/" + std::to_string(r);
       route.match.path = {ir::PathMatchKind::kPrefix, "/api/v" + std::to_string(r)};
-      route.backends.push_back({"ns/svc-" + std::to_string(h) + ":80", 1, true,
-                                {{"10.0.0." + std::to_string(h % 250), 8080, true}}, {}, {}});
+      route.backends.push_back({"ns/svc-" + std::to_string(h) + ":80",
+                                1,
+                                true,
+                                {{"10.0.0." + std::to_string(h % 250), 8080, true}},
+                                {},
+                                {}});
       vhost.routes.push_back(std::move(route));
     }
     listener.virtual_hosts.push_back(std::move(vhost));
@@ -150,8 +154,8 @@ class Writer {
           while (!stop_.load(std::memory_order_relaxed)) {
             auto table = table::RouteTable::Compile(config, generation++);
             while (Clock::now() < next && !stop_.load(std::memory_order_relaxed)) {
-              std::this_thread::sleep_for(std::min<Clock::duration>(next - Clock::now(),
-                                                                    std::chrono::milliseconds(5)));
+              std::this_thread::sleep_for(
+                  std::min<Clock::duration>(next - Clock::now(), std::chrono::milliseconds(5)));
             }
             publish(std::move(table));
             publishes_.fetch_add(1, std::memory_order_relaxed);

@@ -106,7 +106,8 @@ const std::vector<Flag>& Flags() {
       {"header-timeout", "DURATION",
        "Time a client has to send a request's headers, else 408 (default 10s)",
        Duration(&Config::header_timeout)},
-      {"idle-timeout", "DURATION", "Idle keep-alive client connections are closed after (default 60s)",
+      {"idle-timeout", "DURATION",
+       "Idle keep-alive client connections are closed after (default 60s)",
        Duration(&Config::idle_timeout)},
       {"upstream-connect-timeout", "DURATION", "Upstream connect timeout (default 5s)",
        Duration(&Config::upstream_connect_timeout)},
@@ -137,8 +138,7 @@ const std::vector<Flag>& Flags() {
          }
          return "";
        }},
-      {"leader-election-namespace", "NS",
-       "Namespace of the Lease (default: the pod's namespace)",
+      {"leader-election-namespace", "NS", "Namespace of the Lease (default: the pod's namespace)",
        Text(&Config::leader_election_namespace)},
       {"leader-election-id", "NAME", "Name of the Lease (default atrium-leader)",
        Text(&Config::leader_election_id)},
@@ -173,7 +173,8 @@ bool ParseDuration(const std::string& text, std::chrono::milliseconds* out) {
   size_t i = 0;
   while (i < text.size()) {
     size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+    while (i < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
       ++i;
     }
     if (start == i) return false;
@@ -259,8 +260,10 @@ std::string HelpText() {
     std::string left = std::string("  --") + flag.name;
     if (flag.value_name != nullptr) left += std::string(" ") + flag.value_name;
     out << left;
-    if (left.size() < 40) out << std::string(40 - left.size(), ' ');
-    else out << "\n" << std::string(40, ' ');
+    if (left.size() < 40)
+      out << std::string(40 - left.size(), ' ');
+    else
+      out << "\n" << std::string(40, ' ');
     out << flag.help << "\n";
   }
   out << "  --help                                Print this help\n"

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
-#include "controller/admin/control_plane_metrics.h"
 #include "base/log.h"
+#include "controller/admin/control_plane_metrics.h"
 
 namespace atrium::core {
 namespace {
@@ -147,7 +147,9 @@ void Reconciler::SetSynced(bool synced) {
   if (synced) MarkDirtyLocked();
 }
 
-void Reconciler::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Reconciler::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void Reconciler::Stop() {
   {
@@ -267,8 +269,7 @@ void Reconciler::ReconcileOnce(state::ClusterState state, std::vector<std::strin
 
 bool Reconciler::WaitForGeneration(uint64_t generation, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
-  return changed_.wait_for(lock, timeout,
-                           [&] { return publisher_.generation() >= generation; });
+  return changed_.wait_for(lock, timeout, [&] { return publisher_.generation() >= generation; });
 }
 
 bool Reconciler::WaitForReconcile(uint64_t count, std::chrono::milliseconds timeout) const {

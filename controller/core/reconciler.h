@@ -49,7 +49,8 @@ struct ReconcilerOptions {
 
 // ListenerSync binds the sockets a newly published table needs and returns
 // bind errors (the proxy's SyncListeners).
-using ListenerSync = std::function<std::vector<std::string>(const std::vector<table::ListenerKey>&)>;
+using ListenerSync =
+    std::function<std::vector<std::string>(const std::vector<table::ListenerKey>&)>;
 // StatusSink receives the statuses computed by each reconcile (the status
 // writer in cluster mode). Called on the reconciler thread.
 using StatusSink = std::function<void(const std::vector<translate::ObjectStatus>&)>;

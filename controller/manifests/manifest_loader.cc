@@ -12,7 +12,8 @@ namespace {
 namespace fs = std::filesystem;
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Documents returns the objects in one file: YAML (multi-document) or JSON;
@@ -69,9 +70,8 @@ std::string CheckObject(const nlohmann::json& object) {
 std::string Describe(const nlohmann::json& object, size_t index) {
   if (!object.is_object()) return "document " + std::to_string(index + 1);
   std::string kind = object.value("kind", "");
-  std::string key = object.contains("metadata") && object["metadata"].is_object()
-                        ? state::ObjectKey(object)
-                        : "";
+  std::string key =
+      object.contains("metadata") && object["metadata"].is_object() ? state::ObjectKey(object) : "";
   if (kind.empty() || key.empty()) return "document " + std::to_string(index + 1);
   return kind + " " + key;
 }
@@ -160,7 +160,9 @@ ManifestWatcher::ManifestWatcher(std::string dir, std::chrono::milliseconds inte
 
 ManifestWatcher::~ManifestWatcher() { Stop(); }
 
-void ManifestWatcher::Start() { thread_ = std::thread([this] { Loop(); }); }
+void ManifestWatcher::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void ManifestWatcher::Stop() {
   stop_.store(true);
@@ -180,8 +182,8 @@ std::string ManifestWatcher::Signature() const {
     if (!it->is_regular_file(ec) || !IsManifestFile(name)) continue;
     auto size = it->file_size(ec);
     auto mtime = it->last_write_time(ec).time_since_epoch().count();
-    signature += it->path().string() + '\0' + std::to_string(size) + '\0' +
-                 std::to_string(mtime) + '\n';
+    signature +=
+        it->path().string() + '\0' + std::to_string(size) + '\0' + std::to_string(mtime) + '\n';
   }
   if (ec) signature += "error:" + ec.message();
   return signature;
