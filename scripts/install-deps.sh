@@ -44,6 +44,7 @@ build_pkgs=(
   openssl
   nginx-light
   wrk
+  prometheus  # ships promtool: the admin tests check /metrics with it
 )
 
 mode=${1:-}
