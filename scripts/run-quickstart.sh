@@ -12,7 +12,8 @@ mode=${2:-}
 root=$(cd "$(dirname "$0")/.." && pwd)
 atrium="$build/controller/atrium"
 backend="$build/tools/atrium_demo_backend"
-proxy_port=${ATRIUM_QUICKSTART_PORT:-8080}
+port_offset=${ATRIUM_QUICKSTART_PORT_OFFSET:-8000}
+proxy_port=$((80 + port_offset))
 admin="127.0.0.1:${ATRIUM_QUICKSTART_ADMIN_PORT:-9901}"
 
 pids=()
@@ -26,7 +27,8 @@ for spec in web-v1:18081 web-v2:18082 api:18083 legacy:18084; do
   "$backend" --listen "127.0.0.1:${spec#*:}" --name "${spec%%:*}" &
   pids+=($!)
 done
-"$atrium" --manifests "$root/examples/quickstart" --admin-address "$admin" &
+"$atrium" --manifests "$root/examples/quickstart" --admin-address "$admin" \
+  --port-offset "$port_offset" &
 pids+=($!)
 
 # Wait (up to 20 s) for the first route table to be published.
