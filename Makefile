@@ -40,7 +40,7 @@ bench: deps
 	./build/release/bench/route_lookup_bench
 
 load: build
-	./bench/load.sh build/release
+	./bench/load.sh build/release 50 10 3
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -27,7 +27,7 @@ struct Config {
 
   // Data-plane limits.
   size_t max_header_bytes = 64 * 1024;
-  uint64_t max_body_bytes = 0;  // 0: no limit
+  uint64_t max_body_bytes = 1024ULL * 1024 * 1024;
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds upstream_connect_timeout{5'000};
