@@ -5,6 +5,17 @@
 // std::shared_mutex as the locked baseline in the same run. It ends with a
 // side-by-side table and the ratios.
 //
+// Churn modes (the writer does exactly the same work for both variants):
+//   none     no writer
+//   1ms, 1s  a full Compile of the whole configuration, published every
+//            period: every table is new from the first byte to the last
+//   1ms-inc  what a reconciler does on an EndpointSlice change: one host's
+//            endpoints change per publish, and Compile reuses the rest
+//            through a CompileCache
+// The RCU and locked runs of one case are registered next to each other, so
+// that they see the same background load on a shared machine. With
+// --benchmark_repetitions=N the table shows the median of the N runs.
+//
 //   build/release/bench/route_lookup_bench [--benchmark_filter=...]
 
 #include <algorithm>
@@ -18,8 +29,11 @@
 #include <random>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 #include <benchmark/benchmark.h>
 
@@ -143,16 +157,53 @@ class LockedTable {
   std::unique_ptr<table::RouteTable> table_;
 };
 
+enum class Churn { kNone, kFull1ms, kFull1s, kIncremental1ms };
+
+const char* ChurnName(Churn churn) {
+  switch (churn) {
+    case Churn::kNone:
+      return "none";
+    case Churn::kFull1ms:
+      return "1ms";
+    case Churn::kFull1s:
+      return "1s";
+    case Churn::kIncremental1ms:
+      return "1ms-inc";
+  }
+  return "?";
+}
+
+std::chrono::microseconds ChurnPeriod(Churn churn) {
+  return churn == Churn::kFull1s ? std::chrono::seconds(1) : std::chrono::milliseconds(1);
+}
+
 // Writer publishes a freshly compiled table every period until stopped.
 class Writer {
  public:
   template <typename PublishFn>
-  Writer(std::chrono::microseconds period, const ir::RouteConfig& config, PublishFn publish)
-      : thread_([this, period, config, publish] {
+  Writer(Churn churn, const ir::RouteConfig& config, PublishFn publish)
+      : thread_([this, churn, config = ir::RouteConfig(config), publish]() mutable {
+          const std::chrono::microseconds period = ChurnPeriod(churn);
+          table::CompileCache cache;
+          if (churn == Churn::kIncremental1ms)
+            table::RouteTable::Compile(config, 1, nullptr, &cache);
+          size_t changed_host = 0;
           uint64_t generation = 2;
           Clock::time_point next = Clock::now() + period;
           while (!stop_.load(std::memory_order_relaxed)) {
-            auto table = table::RouteTable::Compile(config, generation++);
+            std::unique_ptr<table::RouteTable> table;
+            if (churn == Churn::kIncremental1ms) {
+              // One Service's endpoints move (as an EndpointSlice update
+              // would): every route of one host changes, the rest do not.
+              auto& hosts = config.listeners[0].virtual_hosts;
+              for (ir::Route& route : hosts[changed_host].routes) {
+                for (ir::Endpoint& endpoint : route.backends[0].endpoints) endpoint.port ^= 1;
+              }
+              changed_host = (changed_host + 1) % hosts.size();
+              table = table::RouteTable::Compile(config, generation++, nullptr, &cache);
+            } else {
+              table = table::RouteTable::Compile(config, generation++);
+            }
             while (Clock::now() < next && !stop_.load(std::memory_order_relaxed)) {
               std::this_thread::sleep_for(
                   std::min<Clock::duration>(next - Clock::now(), std::chrono::milliseconds(5)));
@@ -179,7 +230,29 @@ struct Result {
   int64_t p50 = 0, p99 = 0, max = 0;
   double publishes_per_second = 0;
 };
-std::map<std::string, Result> results;  // "rcu/1000/1ms" -> figures
+// "rcu/routes:1000/churn:1ms" -> one per reported run (not per warm-up call)
+std::map<std::string, std::vector<Result>> results;
+
+// ComparisonReporter prints as usual and keeps the figures of every run
+// Google Benchmark reports, for the table at the end.
+class ComparisonReporter : public benchmark::ConsoleReporter {
+ public:
+  ComparisonReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_ColorTabular : OO_Tabular) {}
+
+  void ReportRuns(const std::vector<Run>& reports) override {
+    for (const Run& run : reports) {
+      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
+      const auto counter = [&run](const char* name) {
+        auto it = run.counters.find(name);
+        return it == run.counters.end() ? 0.0 : static_cast<double>(it->second);
+      };
+      results[run.run_name.function_name].push_back(
+          Result{static_cast<int64_t>(counter("p50_ns")), static_cast<int64_t>(counter("p99_ns")),
+                 static_cast<int64_t>(counter("max_ns")), counter("publishes_per_s")});
+    }
+    ConsoleReporter::ReportRuns(reports);
+  }
+};
 
 int64_t ClockOverheadNs() {
   LatencyHistogram histogram;
@@ -191,17 +264,10 @@ int64_t ClockOverheadNs() {
   return histogram.Percentile(0.5);
 }
 
-const char* ChurnName(int64_t churn_us) {
-  if (churn_us == 0) return "none";
-  if (churn_us == 1000) return "1ms";
-  return "1s";
-}
+int64_t clock_overhead = 0;  // set once in main, before any benchmark runs
 
 template <bool kRcu>
-void BM_Lookup(benchmark::State& state) {
-  const int routes = static_cast<int>(state.range(0));
-  const int64_t churn_us = state.range(1);
-  static const int64_t clock_overhead = ClockOverheadNs();
+void BM_Lookup(benchmark::State& state, int routes, Churn churn) {
   const ir::RouteConfig config = MakeConfig(routes);
   const std::vector<Request> requests = MakeRequests(routes);
 
@@ -214,15 +280,14 @@ void BM_Lookup(benchmark::State& state) {
     locked.Publish(table::RouteTable::Compile(config, 1));
   }
   std::unique_ptr<Writer> writer;
-  if (churn_us > 0) {
-    writer = std::make_unique<Writer>(std::chrono::microseconds(churn_us), config,
-                                      [&](std::unique_ptr<table::RouteTable> table) {
-                                        if constexpr (kRcu) {
-                                          publisher.Publish(std::move(table));
-                                        } else {
-                                          locked.Publish(std::move(table));
-                                        }
-                                      });
+  if (churn != Churn::kNone) {
+    writer = std::make_unique<Writer>(churn, config, [&](std::unique_ptr<table::RouteTable> table) {
+      if constexpr (kRcu) {
+        publisher.Publish(std::move(table));
+      } else {
+        locked.Publish(std::move(table));
+      }
+    });
   }
 
   HostHeaders headers;
@@ -258,54 +323,87 @@ void BM_Lookup(benchmark::State& state) {
   state.counters["p99_ns"] = static_cast<double>(figures.p99);
   state.counters["max_ns"] = static_cast<double>(figures.max);
   state.counters["publishes_per_s"] = figures.publishes_per_second;
-  results[std::string(kRcu ? "rcu" : "locked") + "/" + std::to_string(routes) + "/" +
-          ChurnName(churn_us)] = figures;
 }
 
-void Args(benchmark::internal::Benchmark* bench) {
-  for (int64_t routes : {10, 1000, 10000}) {
-    for (int64_t churn_us : {0, 1000, 1000000}) bench->Args({routes, churn_us});
+constexpr Churn kChurns[] = {Churn::kNone, Churn::kFull1ms, Churn::kFull1s, Churn::kIncremental1ms};
+
+void RegisterAll() {
+  for (int routes : {10, 1000, 10000}) {
+    for (Churn churn : kChurns) {
+      const std::string suffix = "/routes:" + std::to_string(routes) + "/churn:" + ChurnName(churn);
+      benchmark::RegisterBenchmark(("rcu" + suffix).c_str(), BM_Lookup<true>, routes, churn)
+          ->Unit(benchmark::kNanosecond);
+      benchmark::RegisterBenchmark(("locked" + suffix).c_str(), BM_Lookup<false>, routes, churn)
+          ->Unit(benchmark::kNanosecond);
+    }
   }
-  bench->ArgNames({"routes", "churn_us"})->MinTime(1.0)->Unit(benchmark::kNanosecond);
 }
 
-BENCHMARK(BM_Lookup<true>)->Name("rcu")->Apply(Args);
-BENCHMARK(BM_Lookup<false>)->Name("locked")->Apply(Args);
+// Median returns the median of one figure over the runs of a case.
+int64_t Median(const std::vector<Result>& runs, int64_t Result::*figure) {
+  std::vector<int64_t> values;
+  for (const Result& run : runs) values.push_back(run.*figure);
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+Result MedianResult(const std::vector<Result>& runs) {
+  double publishes = 0;
+  for (const Result& run : runs) publishes += run.publishes_per_second;
+  return Result{Median(runs, &Result::p50), Median(runs, &Result::p99), Median(runs, &Result::max),
+                publishes / static_cast<double>(runs.size())};
+}
+
+// Figures returns the median figures of a case, or nullptr when it did not run.
+const Result* Figures(const std::string& key) {
+  static std::map<std::string, Result> medians;
+  auto it = results.find(key);
+  if (it == results.end() || it->second.empty()) return nullptr;
+  return &(medians[key] = MedianResult(it->second));
+}
 
 void PrintComparison() {
   std::printf("\nroute lookup latency per request, ns (p50 / p99 / max), RCU vs shared_mutex\n");
-  std::printf("%-7s %-6s | %-22s | %-22s | %-14s | %s\n", "routes", "churn", "rcu p50/p99/max",
-              "locked p50/p99/max", "p99 locked/rcu", "publishes/s");
+  std::printf("(clock overhead of %lld ns subtracted from every sample", (long long)clock_overhead);
+  size_t runs = 0;
+  for (const auto& [key, list] : results) runs = std::max(runs, list.size());
+  if (runs > 1) std::printf("; median of %zu runs", runs);
+  std::printf(")\n");
+  std::printf("%-7s %-7s | %-22s | %-22s | %-14s | %s\n", "routes", "churn", "rcu p50/p99/max",
+              "locked p50/p99/max", "p99 locked/rcu", "publishes/s rcu/locked");
   for (int routes : {10, 1000, 10000}) {
-    for (const char* churn : {"none", "1ms", "1s"}) {
-      const std::string suffix = "/" + std::to_string(routes) + "/" + churn;
-      auto rcu = results.find("rcu" + suffix);
-      auto locked = results.find("locked" + suffix);
-      if (rcu == results.end() || locked == results.end()) continue;
+    for (Churn churn_mode : kChurns) {
+      const char* churn = ChurnName(churn_mode);
+      const std::string suffix = "/routes:" + std::to_string(routes) + "/churn:" + churn;
+      const Result* rcu = Figures("rcu" + suffix);
+      const Result* locked = Figures("locked" + suffix);
+      if (rcu == nullptr || locked == nullptr) continue;
       char left[64], right[64];
-      std::snprintf(left, sizeof(left), "%lld/%lld/%lld", (long long)rcu->second.p50,
-                    (long long)rcu->second.p99, (long long)rcu->second.max);
-      std::snprintf(right, sizeof(right), "%lld/%lld/%lld", (long long)locked->second.p50,
-                    (long long)locked->second.p99, (long long)locked->second.max);
-      std::printf("%-7d %-6s | %-22s | %-22s | %13.2fx | %.0f\n", routes, churn, left, right,
-                  static_cast<double>(locked->second.p99) /
-                      static_cast<double>(std::max<int64_t>(1, rcu->second.p99)),
-                  rcu->second.publishes_per_second);
+      std::snprintf(left, sizeof(left), "%lld/%lld/%lld", (long long)rcu->p50, (long long)rcu->p99,
+                    (long long)rcu->max);
+      std::snprintf(right, sizeof(right), "%lld/%lld/%lld", (long long)locked->p50,
+                    (long long)locked->p99, (long long)locked->max);
+      std::printf(
+          "%-7d %-7s | %-22s | %-22s | %13.2fx | %.0f/%.0f\n", routes, churn, left, right,
+          static_cast<double>(locked->p99) / static_cast<double>(std::max<int64_t>(1, rcu->p99)),
+          rcu->publishes_per_second, locked->publishes_per_second);
     }
   }
   for (int routes : {10, 1000, 10000}) {
-    auto calm = results.find("rcu/" + std::to_string(routes) + "/none");
-    auto churn = results.find("rcu/" + std::to_string(routes) + "/1ms");
-    if (calm == results.end() || churn == results.end()) continue;
-    std::printf("rcu %5d routes: p99 under 1ms churn / p99 without churn = %.2fx (target <= 2x)\n",
-                routes,
-                static_cast<double>(churn->second.p99) /
-                    static_cast<double>(std::max<int64_t>(1, calm->second.p99)));
+    const std::string prefix = "rcu/routes:" + std::to_string(routes) + "/churn:";
+    const Result* calm = Figures(prefix + "none");
+    if (calm == nullptr) continue;
+    for (const char* churn : {"1ms", "1ms-inc"}) {
+      const Result* busy = Figures(prefix + churn);
+      if (busy == nullptr) continue;
+      std::printf(
+          "rcu %5d routes: p99 under %-7s churn / p99 without churn = %.2fx (target <= 2x)\n",
+          routes, churn,
+          static_cast<double>(busy->p99) / static_cast<double>(std::max<int64_t>(1, calm->p99)));
+    }
   }
-  auto target = results.find("rcu/1000/none");
-  if (target != results.end()) {
-    std::printf("rcu p50 at 1000 routes: %lld ns (target <= 50 ns)\n",
-                (long long)target->second.p50);
+  if (const Result* target = Figures("rcu/routes:1000/churn:none")) {
+    std::printf("rcu p50 at 1000 routes: %lld ns (target <= 50 ns)\n", (long long)target->p50);
   }
 }
 
@@ -313,9 +411,21 @@ void PrintComparison() {
 }  // namespace atrium::bench
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
+  // One second per case unless the command line says otherwise.
+  std::vector<char*> args(argv, argv + argc);
+  std::string min_time = "--benchmark_min_time=1";
+  bool has_min_time = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]).starts_with("--benchmark_min_time")) has_min_time = true;
+  }
+  if (!has_min_time) args.insert(args.begin() + 1, min_time.data());
+  int count = static_cast<int>(args.size());
+  benchmark::Initialize(&count, args.data());
+  if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 1;
+  atrium::bench::clock_overhead = atrium::bench::ClockOverheadNs();
+  atrium::bench::RegisterAll();
+  atrium::bench::ComparisonReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   atrium::bench::PrintComparison();
   return 0;

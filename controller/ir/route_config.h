@@ -191,6 +191,9 @@ enum class HostnameKind {
 // VirtualHost groups the routes served for one hostname on one socket. The
 // proxy picks the most specific VirtualHost for a request's host (exact, then
 // the longest wildcard suffix, then kAny) and never falls back to another.
+// A kWildcardOneLabel and a kWildcardAnyLabels VirtualHost may share a suffix
+// (an Ingress wildcard next to a Gateway API one); for a host with exactly one
+// label before that suffix the one-label VirtualHost is the more specific.
 struct VirtualHost {
   HostnameKind kind = HostnameKind::kAny;
   std::string hostname;       // lowercase; "*.example.com" for wildcards; "" for kAny

@@ -31,6 +31,12 @@ struct Options {
   // data plane (RE2 syntax), or "" when it is. Injected so that translate
   // stays free of RE2; null means every pattern is accepted.
   std::function<std::string(const std::string& pattern)> regex_error;
+  // certificate_error returns why a PEM certificate chain and private key
+  // (from a kubernetes.io/tls Secret) are unusable, or "" when they are fine.
+  // Injected so that translate stays free of OpenSSL; null means only the
+  // PEM structure is checked.
+  std::function<std::string(const std::string& certificate_pem, const std::string& key_pem)>
+      certificate_error;
 };
 
 // ObjectStatus is the status one object should carry. For HTTPRoute, status

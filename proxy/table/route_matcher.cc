@@ -8,7 +8,8 @@ std::unique_ptr<re2::RE2> CompileRegex(const std::string& pattern, std::string* 
   options.set_log_errors(false);
   auto regex = std::make_unique<re2::RE2>(pattern, options);
   if (!regex->ok()) {
-    if (error != nullptr) *error = "invalid regular expression \"" + pattern + "\": " + regex->error();
+    if (error != nullptr)
+      *error = "invalid regular expression \"" + pattern + "\": " + regex->error();
     return nullptr;
   }
   return regex;

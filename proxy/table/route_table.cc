@@ -1,235 +1,193 @@
 #include "proxy/table/route_table.h"
 
-#include <array>
 #include <atomic>
-#include <cctype>
-#include <limits>
 #include <map>
 #include <unordered_map>
+#include <utility>
 
-#include "proxy/table/route_matcher.h"
+#include "proxy/table/compiled_host.h"
+#include "proxy/table/host_index.h"
 
 namespace atrium::table {
 namespace {
 
-// StringHash/StringEqual make unordered_map<std::string, ...> searchable by
-// string_view without building a std::string on the lookup path.
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-using StringIndex = std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
-
 std::atomic<int64_t> live_tables{0};
 
-constexpr uint32_t kNoRoute = std::numeric_limits<uint32_t>::max();
-constexpr size_t kMaxHostLength = 255;
-
-// KeepFirst records index under key unless a higher-precedence (smaller)
-// index is already there.
-void KeepFirst(StringIndex& index, const std::string& key, uint32_t value) {
-  index.try_emplace(key, value);
+// HostIdentity names a virtual host across configurations: the socket of
+// its listener, its hostname kind and its hostname.
+std::string HostIdentity(const ir::Listener& listener, const ir::VirtualHost& vhost) {
+  std::string identity = listener.address;
+  identity += '\n';
+  identity += std::to_string(listener.bind_port);
+  identity += '\n';
+  identity += std::to_string(static_cast<int>(vhost.kind));
+  identity += '\n';
+  identity += vhost.hostname;
+  return identity;
 }
 
-uint32_t Find(const StringIndex& index, std::string_view key) {
-  auto it = index.find(key);
-  return it == index.end() ? kNoRoute : it->second;
+std::string ListenerIdentity(const ir::Listener& listener) {
+  return listener.address + '\n' + std::to_string(listener.bind_port);
+}
+
+// HostNamesEqual: both listeners list the same hostnames, kinds and order,
+// so a HostIndex of one (hostname -> position) serves the other.
+bool HostNamesEqual(const ir::Listener& a, const ir::Listener& b) {
+  if (a.virtual_hosts.size() != b.virtual_hosts.size()) return false;
+  for (size_t i = 0; i < a.virtual_hosts.size(); ++i) {
+    if (a.virtual_hosts[i].kind != b.virtual_hosts[i].kind ||
+        a.virtual_hosts[i].hostname != b.virtual_hosts[i].hostname) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
 
-// CompiledHost is one VirtualHost: its routes in precedence order plus
-// indexes that find the best path-only route without testing each one.
-struct CompiledHost {
-  std::vector<std::unique_ptr<RouteMatcher>> matchers;
-  std::vector<std::shared_ptr<const RouteAction>> actions;
-  StringIndex exact_paths;    // path -> first path-only Exact route
-  StringIndex prefix_paths;   // normalized prefix -> first path-only Prefix route
-  std::vector<uint32_t> others;  // routes that must be tested, ascending
-
-  uint32_t Match(const RequestView& request) const {
-    uint32_t best = Find(exact_paths, request.path);
-    if (!prefix_paths.empty()) {
-      // Every prefix that can match: "" (root), each "/seg" boundary, and
-      // the whole path.
-      const std::string_view path = request.path;
-      auto consider = [&](std::string_view prefix) {
-        uint32_t candidate = Find(prefix_paths, prefix);
-        if (candidate < best) best = candidate;
-      };
-      consider(std::string_view());
-      for (size_t i = 1; i < path.size(); ++i) {
-        if (path[i] == '/') consider(path.substr(0, i));
-      }
-      if (path.size() > 1 && path.back() != '/') consider(path);
-    }
-    for (uint32_t index : others) {
-      if (index >= best) break;
-      if (matchers[index]->Matches(request)) return index;
-    }
-    return best;
-  }
+// CompileCache::State is what one Compile leaves for the next.
+struct CompileCache::State {
+  struct Host {
+    const ir::VirtualHost* source;  // inside config
+    uint16_t listener_port;
+    bool listener_tls;
+    std::shared_ptr<const CompiledHost> host;
+  };
+  struct Listener {
+    const ir::Listener* source;  // inside config
+    std::shared_ptr<const HostIndex<uint32_t>> hosts;
+  };
+  std::shared_ptr<const ir::RouteConfig> config;
+  std::unordered_map<std::string, Host> hosts;          // by HostIdentity
+  std::unordered_map<std::string, Listener> listeners;  // by ListenerIdentity
+  std::map<std::string, std::shared_ptr<const EndpointSet>> endpoint_sets;
+  size_t reused_hosts = 0;
+  size_t built_hosts = 0;
+  size_t reused_host_indexes = 0;
 };
 
+CompileCache::CompileCache() = default;
+CompileCache::~CompileCache() = default;
+size_t CompileCache::reused_hosts() const { return state_ ? state_->reused_hosts : 0; }
+size_t CompileCache::built_hosts() const { return state_ ? state_->built_hosts : 0; }
+size_t CompileCache::reused_host_indexes() const {
+  return state_ ? state_->reused_host_indexes : 0;
+}
+
+// CompiledListener is one socket's virtual hosts. host_index maps a Host
+// header to a position in hosts. Both the index and the hosts are shared
+// with other table versions (through a CompileCache) while they do not
+// change: an endpoint change replaces one CompiledHost and the hosts array,
+// and leaves the index, its keys and every other host warm in the readers'
+// caches.
 struct RouteTable::CompiledListener {
   ListenerKey key;
-  std::vector<CompiledHost> hosts;
-  StringIndex exact_hosts;     // "foo.example.com"
-  StringIndex one_label;       // ".example.com" for Ingress "*.example.com"
-  StringIndex any_labels;      // ".example.com" for Gateway API "*.example.com"
-  uint32_t any_host = kNoRoute;
-
-  const CompiledHost* FindHost(std::string_view host) const {
-    uint32_t index = Find(exact_hosts, host);
-    if (index != kNoRoute) return &hosts[index];
-    size_t dot = host.find('.');
-    bool first = true;
-    while (dot != std::string_view::npos && dot + 1 < host.size()) {
-      std::string_view suffix = host.substr(dot);
-      if (first) {
-        index = Find(one_label, suffix);
-        if (index != kNoRoute) return &hosts[index];
-        first = false;
-      }
-      index = Find(any_labels, suffix);
-      if (index != kNoRoute) return &hosts[index];
-      dot = host.find('.', dot + 1);
-    }
-    return any_host == kNoRoute ? nullptr : &hosts[any_host];
-  }
+  const HostIndex<uint32_t>* host_index = nullptr;  // owned by shared_host_index
+  std::vector<const CompiledHost*> hosts;           // by position; owned by owned_hosts
+  std::shared_ptr<const HostIndex<uint32_t>> shared_host_index;
+  std::vector<std::shared_ptr<const CompiledHost>> owned_hosts;
 };
 
 std::string NormalizeHost(std::string_view host) {
-  std::string out;
-  if (!host.empty() && host.front() == '[') {
-    size_t close = host.find(']');
-    host = host.substr(0, close == std::string_view::npos ? host.size() : close + 1);
-  } else {
-    size_t colon = host.rfind(':');
-    if (colon != std::string_view::npos) host = host.substr(0, colon);
-  }
-  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  out.reserve(host.size());
-  for (char c : host) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
+  return HostIndexKey(ir::HostnameKind::kExact, host);
 }
 
-namespace {
+RouteTable::RouteTable() = default;
 
-// NormalizeHostInto is NormalizeHost without allocating: it writes into
-// buffer and returns a view of it (empty when host is too long).
-std::string_view NormalizeHostInto(std::string_view host,
-                                   std::array<char, kMaxHostLength>& buffer) {
-  if (!host.empty() && host.front() == '[') {
-    size_t close = host.find(']');
-    host = host.substr(0, close == std::string_view::npos ? host.size() : close + 1);
-  } else {
-    size_t colon = host.rfind(':');
-    if (colon != std::string_view::npos) host = host.substr(0, colon);
-  }
-  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  if (host.size() > buffer.size()) return {};
-  for (size_t i = 0; i < host.size(); ++i) {
-    buffer[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(host[i])));
-  }
-  return std::string_view(buffer.data(), host.size());
-}
-
-BackendTarget CompileBackend(
-    const ir::Backend& backend,
-    std::map<std::string, std::shared_ptr<const EndpointSet>>& endpoint_sets) {
-  BackendTarget target;
-  target.name = backend.name;
-  target.weight = backend.weight;
-  target.valid = backend.valid;
-  target.filters = backend.filters;
-  target.app_protocol = backend.app_protocol;
-  std::vector<ir::Endpoint> ready;
-  for (const ir::Endpoint& endpoint : backend.endpoints) {
-    if (endpoint.ready) ready.push_back(endpoint);
-  }
-  auto& shared = endpoint_sets[backend.name];
-  if (shared == nullptr || shared->endpoints != ready) {
-    shared = std::make_shared<const EndpointSet>(EndpointSet{ready});
-  }
-  target.endpoints = shared;
-  return target;
-}
-
-}  // namespace
-
-std::unique_ptr<RouteTable> RouteTable::Compile(const ir::RouteConfig& config,
-                                                uint64_t generation,
+std::unique_ptr<RouteTable> RouteTable::Compile(const ir::RouteConfig& config, uint64_t generation,
                                                 std::vector<std::string>* errors) {
+  return Compile(config, generation, errors, nullptr);
+}
+
+std::unique_ptr<RouteTable> RouteTable::Compile(const ir::RouteConfig& config, uint64_t generation,
+                                                std::vector<std::string>* errors,
+                                                CompileCache* cache) {
+  return Compile(std::make_shared<const ir::RouteConfig>(config), generation, errors, cache);
+}
+
+std::unique_ptr<RouteTable> RouteTable::Compile(
+    std::shared_ptr<const ir::RouteConfig> shared_config, uint64_t generation,
+    std::vector<std::string>* errors, CompileCache* cache) {
+  if (shared_config == nullptr) shared_config = std::make_shared<const ir::RouteConfig>();
   auto table = std::unique_ptr<RouteTable>(new RouteTable());
   live_tables.fetch_add(1, std::memory_order_relaxed);
   table->generation_ = generation;
-  table->config_ = config;
+  table->config_ = shared_config;
+
+  const CompileCache::State* previous = cache != nullptr ? cache->state_.get() : nullptr;
+  std::unique_ptr<CompileCache::State> next;
+  if (cache != nullptr) next = std::make_unique<CompileCache::State>();
   // Every use of one backend shares one EndpointSet within a table.
-  std::map<std::string, std::shared_ptr<const EndpointSet>> endpoint_sets;
+  EndpointSetPool endpoint_sets(previous != nullptr ? &previous->endpoint_sets : nullptr);
 
-  for (const ir::Listener& listener : config.listeners) {
-    auto compiled = std::make_unique<CompiledListener>();
-    compiled->key = {listener.address, listener.bind_port, listener.port, listener.tls};
+  table->listeners_.reserve(shared_config->listeners.size());
+  for (const ir::Listener& listener : shared_config->listeners) {
+    CompiledListener& compiled = table->listeners_.emplace_back();
+    compiled.key = {listener.address, listener.bind_port, listener.port, listener.tls};
+    compiled.owned_hosts.reserve(listener.virtual_hosts.size());
+    compiled.hosts.reserve(listener.virtual_hosts.size());
     for (const ir::VirtualHost& vhost : listener.virtual_hosts) {
-      const uint32_t host_index = static_cast<uint32_t>(compiled->hosts.size());
-      CompiledHost& host = compiled->hosts.emplace_back();
-      for (const ir::Route& route : vhost.routes) {
-        std::string error;
-        std::unique_ptr<RouteMatcher> matcher = RouteMatcher::Create(route.match, &error);
-        if (matcher == nullptr) {
-          if (errors != nullptr) errors->push_back(route.name + ": " + error);
-          continue;
-        }
-        auto action = std::make_shared<RouteAction>();
-        action->name = route.name;
-        action->filters = route.filters;
-        for (const ir::Backend& backend : route.backends) {
-          action->backends.push_back(CompileBackend(backend, endpoint_sets));
-          action->total_weight += backend.weight;
-        }
-        action->direct_status = route.direct_status;
-        action->timeouts = route.timeouts;
-        action->retry = route.retry;
-        action->path_match = route.match.path;
-        action->listener_port = listener.port;
-        action->listener_tls = listener.tls;
-
-        const uint32_t index = static_cast<uint32_t>(host.matchers.size());
-        if (matcher->IsPathOnly() && matcher->path_kind() == ir::PathMatchKind::kExact) {
-          KeepFirst(host.exact_paths, matcher->path_key(), index);
-        } else if (matcher->IsPathOnly()) {
-          KeepFirst(host.prefix_paths, matcher->path_key(), index);
-        } else {
-          host.others.push_back(index);
-        }
-        host.matchers.push_back(std::move(matcher));
-        host.actions.push_back(std::move(action));
-        ++table->route_count_;
-      }
-      switch (vhost.kind) {
-        case ir::HostnameKind::kAny:
-          if (compiled->any_host == kNoRoute) compiled->any_host = host_index;
-          break;
-        case ir::HostnameKind::kExact:
-          KeepFirst(compiled->exact_hosts, NormalizeHost(vhost.hostname), host_index);
-          break;
-        case ir::HostnameKind::kWildcardOneLabel:
-        case ir::HostnameKind::kWildcardAnyLabels: {
-          // "*.example.com" is stored as its suffix ".example.com".
-          std::string suffix = NormalizeHost(vhost.hostname);
-          if (!suffix.empty() && suffix.front() == '*') suffix.erase(0, 1);
-          KeepFirst(vhost.kind == ir::HostnameKind::kWildcardOneLabel ? compiled->one_label
-                                                                      : compiled->any_labels,
-                    suffix, host_index);
-          break;
+      std::shared_ptr<const CompiledHost> host;
+      std::string identity;
+      if (next != nullptr) identity = HostIdentity(listener, vhost);
+      if (previous != nullptr) {
+        auto it = previous->hosts.find(identity);
+        if (it != previous->hosts.end() && it->second.listener_port == listener.port &&
+            it->second.listener_tls == listener.tls && *it->second.source == vhost) {
+          host = it->second.host;
+          for (const auto& [name, set] : host->endpoint_sets()) endpoint_sets.Adopt(name, set);
+          ++next->reused_hosts;
         }
       }
+      if (host == nullptr) {
+        host = CompiledHost::Build(vhost, listener.port, listener.tls, endpoint_sets);
+        if (next != nullptr) ++next->built_hosts;
+      }
+      if (errors != nullptr) {
+        errors->insert(errors->end(), host->errors().begin(), host->errors().end());
+      }
+      if (next != nullptr) {
+        next->hosts.try_emplace(
+            std::move(identity),
+            CompileCache::State::Host{&vhost, listener.port, listener.tls, host});
+      }
+      table->route_count_ += host->actions().size();
       ++table->host_count_;
+      compiled.hosts.push_back(host.get());
+      compiled.owned_hosts.push_back(std::move(host));
     }
-    table->listeners_.push_back(std::move(compiled));
+
+    std::string listener_identity;
+    if (next != nullptr) listener_identity = ListenerIdentity(listener);
+    if (previous != nullptr) {
+      auto it = previous->listeners.find(listener_identity);
+      if (it != previous->listeners.end() && HostNamesEqual(*it->second.source, listener)) {
+        compiled.shared_host_index = it->second.hosts;
+        ++next->reused_host_indexes;
+      }
+    }
+    if (compiled.shared_host_index == nullptr) {
+      std::vector<HostIndex<uint32_t>::Entry> entries;
+      entries.reserve(listener.virtual_hosts.size());
+      for (const ir::VirtualHost& vhost : listener.virtual_hosts) {
+        entries.push_back({vhost.kind, vhost.hostname, static_cast<uint32_t>(entries.size())});
+      }
+      compiled.shared_host_index = std::make_shared<const HostIndex<uint32_t>>(entries);
+    }
+    compiled.host_index = compiled.shared_host_index.get();
+    if (next != nullptr) {
+      next->listeners.try_emplace(
+          std::move(listener_identity),
+          CompileCache::State::Listener{&listener, compiled.shared_host_index});
+    }
   }
-  for (const auto& [name, set] : endpoint_sets) table->endpoint_count_ += set->endpoints.size();
+  for (const auto& [name, set] : endpoint_sets.sets())
+    table->endpoint_count_ += set->endpoints.size();
+  if (next != nullptr) {
+    next->config = std::move(shared_config);
+    next->endpoint_sets = endpoint_sets.TakeSets();
+    cache->state_ = std::move(next);
+  }
   return table;
 }
 
@@ -240,30 +198,32 @@ int64_t RouteTable::LiveCount() { return live_tables.load(std::memory_order_rela
 std::vector<ListenerKey> RouteTable::Listeners() const {
   std::vector<ListenerKey> keys;
   keys.reserve(listeners_.size());
-  for (const auto& listener : listeners_) keys.push_back(listener->key);
+  for (const CompiledListener& listener : listeners_) keys.push_back(listener.key);
   return keys;
 }
 
 LookupResult RouteTable::Lookup(const RequestView& request) const {
   LookupResult result{404, nullptr, generation_};
+  // A listener on the request's exact address wins over one on all
+  // addresses ("") with the same port.
   const CompiledListener* listener = nullptr;
-  for (const auto& candidate : listeners_) {
-    if (candidate->key.bind_port != request.bind_port) continue;
-    if (candidate->key.address == request.address) {
-      listener = candidate.get();
+  for (const CompiledListener& candidate : listeners_) {
+    if (candidate.key.bind_port != request.bind_port) continue;
+    if (candidate.key.address == request.address) {
+      listener = &candidate;
       break;
     }
-    if (candidate->key.address.empty() && listener == nullptr) listener = candidate.get();
+    if (candidate.key.address.empty() && listener == nullptr) listener = &candidate;
   }
   if (listener == nullptr) return result;
 
-  std::array<char, kMaxHostLength> buffer;
-  const CompiledHost* host = listener->FindHost(NormalizeHostInto(request.host, buffer));
-  if (host == nullptr) return result;
+  const uint32_t* position = listener->host_index->Find(request.host);
+  if (position == nullptr) return result;
+  const CompiledHost* host = listener->hosts[*position];
   const uint32_t index = host->Match(request);
-  if (index == kNoRoute) return result;
+  if (index == CompiledHost::kNoRoute) return result;
   result.status = 0;
-  result.action = host->actions[index];
+  result.action = host->action(index);
   return result;
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/apiserver/api_server.h"
+#include "tests/apiserver/http_listener.h"
 
 namespace atrium::testing {
 namespace {
@@ -127,13 +128,19 @@ bool AdminServer::Start(const std::string& address, int port, std::string* error
     api_->ResetRequestCounts();
     Reply(res, 200, {{"reset", true}});
   });
+  std::shared_ptr<std::atomic<int>> listen_fd = ConfigureListener(s);
   port_ = port == 0 ? s.bind_to_any_port(address) : (s.bind_to_port(address, port) ? port : -1);
+  RaiseBacklog(*listen_fd);
   if (port_ <= 0) {
     *error = "cannot bind the admin port " + address + ":" + std::to_string(port);
     server_.reset();
     return false;
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  if (!WaitUntilListening(*server_, std::chrono::seconds(30))) {
+    *error = "the admin listener did not start";
+    return false;
+  }
   return true;
 }
 

@@ -12,6 +12,18 @@ namespace {
 
 using nlohmann::json;
 
+ApiServerOptions WithoutGatewayApi() {
+  ApiServerOptions options;
+  options.gateway_api = false;
+  return options;
+}
+
+ApiServerOptions PlainHttp() {
+  ApiServerOptions options;
+  options.tls = false;
+  return options;
+}
+
 constexpr const char* kRoutes = "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes";
 constexpr const char* kServices = "/api/v1/namespaces/default/services";
 
@@ -511,7 +523,7 @@ TEST_F(ApiHttpTest, ReferenceGrantIsServedAtV1beta1AndV1) {
 }
 
 TEST(ApiHttpGatewayApiTest, StartsWithoutTheGroupAndInstallsItLater) {
-  ApiServer api(ApiServerOptions{.gateway_api = false});
+  ApiServer api(WithoutGatewayApi());
   ASSERT_TRUE(api.Start()) << api.error();
   ApiClient client(api);
   HttpReply groups = client.Get("/apis");
@@ -535,7 +547,7 @@ TEST(ApiHttpGatewayApiTest, StartsWithoutTheGroupAndInstallsItLater) {
 }
 
 TEST(ApiHttpCrdTest, AnyCustomResourceDefinitionIsServed) {
-  ApiServer api(ApiServerOptions{.gateway_api = false});
+  ApiServer api(WithoutGatewayApi());
   ASSERT_TRUE(api.Start()) << api.error();
   ApiClient client(api);
   json crd = json::parse(R"({
@@ -562,7 +574,7 @@ TEST(ApiHttpCrdTest, AnyCustomResourceDefinitionIsServed) {
 }
 
 TEST(ApiHttpPlainTest, ServesPlainHttpToo) {
-  ApiServer api(ApiServerOptions{.tls = false});
+  ApiServer api(PlainHttp());
   ASSERT_TRUE(api.Start()) << api.error();
   EXPECT_EQ(api.url().rfind("http://", 0), 0u);
   ApiClient client(api);

@@ -50,18 +50,22 @@ ApiServer::ApiServer(ApiServerOptions options)
 
 ApiServer::~ApiServer() { Stop(); }
 
-void ApiServer::SetError(std::string error) { error_ = std::move(error); }
+void ApiServer::SetError(std::string error) {
+  std::lock_guard lock(state_mutex_);
+  error_ = std::move(error);
+}
 
 bool ApiServer::Start() {
   std::lock_guard lock(lifecycle_mutex_);
   if (frontend_) return true;
-  if (options_.tls && !tls_material_) {
+  if (options_.tls && ca_pem().empty()) {
     std::string why;
     std::optional<TlsMaterial> material = GenerateTlsMaterial(&why);
     if (!material) {
       SetError(why);
       return false;
     }
+    std::lock_guard state_lock(state_mutex_);
     tls_material_ = std::make_shared<const TlsMaterial>(std::move(*material));
   }
   if (port_ == 0) port_ = options_.port;
@@ -72,7 +76,10 @@ bool ApiServer::StartLocked() {
   FrontendConfig config;
   config.address = options_.address;
   config.port = port_;
-  config.tls = tls_material_;
+  {
+    std::lock_guard state_lock(state_mutex_);
+    config.tls = tls_material_;
+  }
   config.bookmark_interval = options_.bookmark_interval;
   config.default_watch_timeout = options_.default_watch_timeout;
   auto frontend = std::make_unique<HttpFrontend>(operations_.get(), faults_.get(), stats_.get(),
@@ -84,10 +91,12 @@ bool ApiServer::StartLocked() {
   }
   port_ = frontend->port();
   frontend_ = std::move(frontend);
+  running_ = true;
   return true;
 }
 
 void ApiServer::StopLocked() {
+  running_ = false;
   if (frontend_) frontend_->Stop();
   frontend_.reset();
 }
@@ -109,20 +118,14 @@ bool ApiServer::Restart(const RestartOptions& restart) {
   return StartLocked();
 }
 
-bool ApiServer::running() const {
-  std::lock_guard lock(lifecycle_mutex_);
-  return frontend_ != nullptr;
-}
+bool ApiServer::running() const { return running_; }
 
 std::string ApiServer::error() const {
-  std::lock_guard lock(lifecycle_mutex_);
+  std::lock_guard lock(state_mutex_);
   return error_;
 }
 
-int ApiServer::port() const {
-  std::lock_guard lock(lifecycle_mutex_);
-  return port_;
-}
+int ApiServer::port() const { return port_; }
 
 std::string ApiServer::url() const {
   return std::string(options_.tls ? "https://" : "http://") + options_.address + ":" +
@@ -134,7 +137,7 @@ std::string ApiServer::token() const { return auth_->token(); }
 void ApiServer::SetToken(std::string token) { auth_->SetToken(std::move(token)); }
 
 std::string ApiServer::ca_pem() const {
-  std::lock_guard lock(lifecycle_mutex_);
+  std::lock_guard lock(state_mutex_);
   return tls_material_ ? tls_material_->ca_pem : "";
 }
 
@@ -316,5 +319,7 @@ std::map<std::string, uint64_t> ApiServer::RequestCounts() const { return stats_
 void ApiServer::ResetRequestCounts() { stats_->Reset(); }
 
 uint64_t ApiServer::injected_failures() const { return faults_->injected_failures(); }
+
+size_t ApiServer::delayed_requests() const { return faults_->delayed_requests(); }
 
 }  // namespace atrium::testing

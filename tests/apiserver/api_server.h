@@ -19,6 +19,7 @@
 // clients are connected. Start/Stop/Restart serialize with each other.
 // Lifetime: the destructor stops the server; objects survive Restart.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -166,6 +167,8 @@ class ApiServer {
   std::map<std::string, uint64_t> RequestCounts() const;
   void ResetRequestCounts();
   uint64_t injected_failures() const;
+  // delayed_requests is how many requests are sleeping out SetResponseDelay now.
+  size_t delayed_requests() const;
 
   // The internals, for the admin endpoints and white-box tests.
   ApiOperations& operations() { return *operations_; }
@@ -183,11 +186,15 @@ class ApiServer {
   std::unique_ptr<FaultInjector> faults_;
   std::unique_ptr<RequestStats> stats_;
   std::unique_ptr<Authenticator> auth_;
-  std::shared_ptr<const TlsMaterial> tls_material_;
-
-  mutable std::mutex lifecycle_mutex_;  // Start/Stop/Restart and the members below
+  std::shared_ptr<const TlsMaterial> tls_material_;  // guarded by state_mutex_
+  // lifecycle_mutex_ serializes Start/Stop/Restart (a Restart holds it for
+  // its whole downtime) and guards frontend_. The accessors below must not
+  // wait on it: a test probes port() while the server restarts.
+  std::mutex lifecycle_mutex_;
   std::unique_ptr<HttpFrontend> frontend_;
-  int port_ = 0;
+  std::atomic<int> port_{0};
+  std::atomic<bool> running_{false};
+  mutable std::mutex state_mutex_;  // guards error_ and tls_material_
   std::string error_;
 };
 

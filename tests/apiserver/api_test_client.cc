@@ -37,29 +37,33 @@ std::unique_ptr<httplib::Client> NewHttpClient(const ApiServer& api, const std::
   return client;
 }
 
-ApiClient::ApiClient(const ApiServer& api, const std::string& token)
-    : client_(NewHttpClient(api, token)) {}
+ApiClient::ApiClient(const ApiServer& api, const std::string& token) : api_(api), token_(token) {}
+
+httplib::Client& ApiClient::client() {
+  if (!client_) client_ = NewHttpClient(api_, token_);
+  return *client_;
+}
 
 HttpReply ApiClient::Get(const std::string& path, const httplib::Headers& headers) {
-  return ToReply(client_->Get(path, headers));
+  return ToReply(client().Get(path, headers));
 }
 
 HttpReply ApiClient::Post(const std::string& path, const nlohmann::json& body) {
-  return ToReply(client_->Post(path, body.dump(), "application/json"));
+  return ToReply(client().Post(path, body.dump(), "application/json"));
 }
 
 HttpReply ApiClient::Put(const std::string& path, const nlohmann::json& body) {
-  return ToReply(client_->Put(path, body.dump(), "application/json"));
+  return ToReply(client().Put(path, body.dump(), "application/json"));
 }
 
 HttpReply ApiClient::Patch(const std::string& path, const std::string& body,
                            const std::string& content_type) {
-  return ToReply(client_->Patch(path, body, content_type));
+  return ToReply(client().Patch(path, body, content_type));
 }
 
 HttpReply ApiClient::Delete(const std::string& path, const std::string& body) {
-  if (body.empty()) return ToReply(client_->Delete(path));
-  return ToReply(client_->Delete(path, body, "application/json"));
+  if (body.empty()) return ToReply(client().Delete(path));
+  return ToReply(client().Delete(path, body, "application/json"));
 }
 
 WatchStream::WatchStream(const ApiServer& api, const std::string& path,

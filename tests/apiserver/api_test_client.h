@@ -39,6 +39,8 @@ inline constexpr const char* kUseServerToken = "\x01";
 std::unique_ptr<httplib::Client> NewHttpClient(const ApiServer& api,
                                                const std::string& token = kUseServerToken);
 
+// ApiClient connects on first use, so a fixture may hold one before its
+// server has started.
 class ApiClient {
  public:
   explicit ApiClient(const ApiServer& api, const std::string& token = kUseServerToken);
@@ -51,6 +53,10 @@ class ApiClient {
   HttpReply Delete(const std::string& path, const std::string& body = "");
 
  private:
+  httplib::Client& client();
+
+  const ApiServer& api_;
+  const std::string token_;
   std::unique_ptr<httplib::Client> client_;
 };
 

@@ -56,10 +56,20 @@ void FaultInjector::Clear() {
   interrupted_.notify_all();
 }
 
-void FaultInjector::Interrupt() {
+void FaultInjector::SuspendDelays() {
   std::lock_guard lock(mutex_);
-  ++interrupt_epoch_;
+  delays_suspended_ = true;
   interrupted_.notify_all();
+}
+
+void FaultInjector::ResumeDelays() {
+  std::lock_guard lock(mutex_);
+  delays_suspended_ = false;
+}
+
+size_t FaultInjector::delayed_requests() const {
+  std::lock_guard lock(mutex_);
+  return delayed_requests_;
 }
 
 uint64_t FaultInjector::injected_failures() const {
@@ -69,9 +79,12 @@ uint64_t FaultInjector::injected_failures() const {
 
 std::optional<ApiResult> FaultInjector::Before(std::string_view path, bool is_watch) {
   std::unique_lock lock(mutex_);
-  if (delay_.count() > 0) {
+  if (delay_.count() > 0 && !delays_suspended_) {
     uint64_t epoch = interrupt_epoch_;
-    interrupted_.wait_for(lock, delay_, [&] { return interrupt_epoch_ != epoch; });
+    ++delayed_requests_;
+    interrupted_.wait_for(lock, delay_,
+                          [&] { return interrupt_epoch_ != epoch || delays_suspended_; });
+    --delayed_requests_;
   }
   auto now = std::chrono::steady_clock::now();
   rules_.erase(std::remove_if(rules_.begin(), rules_.end(),

@@ -6,8 +6,7 @@
 // Dropping watches and restarting with compaction live in ApiServer, since
 // they involve the store and the listener.
 //
-// Threading: safe from any thread. Before() runs on every request thread;
-// Interrupt() wakes requests that are sleeping out a delay (on Stop).
+// Threading: safe from any thread. Before() runs on every request thread.
 
 #include <chrono>
 #include <condition_variable>
@@ -36,6 +35,21 @@ struct FailureRule {
   std::string path_contains;
   // Only WATCH requests (true) or only non-watch requests (false) fail; unset: both.
   std::optional<bool> watch;
+
+  // NextRequests fails the next count requests; For fails every request for
+  // a while. Adjust the other fields on the result.
+  static FailureRule NextRequests(int count, int status = 500) {
+    FailureRule rule;
+    rule.status = status;
+    rule.count = count;
+    return rule;
+  }
+  static FailureRule For(std::chrono::milliseconds duration, int status = 500) {
+    FailureRule rule;
+    rule.status = status;
+    rule.duration = duration;
+    return rule;
+  }
 };
 
 class FaultInjector {
@@ -48,8 +62,13 @@ class FaultInjector {
   // configured delay, then returns the failure to answer with, if any.
   std::optional<ApiResult> Before(std::string_view path, bool is_watch);
 
-  // Interrupt cuts short every delay being slept now (on Stop and Restart).
-  void Interrupt();
+  // SuspendDelays cuts short every delay being slept now and skips delays
+  // until ResumeDelays: a stopping server must not wait out its requests'
+  // delays. The frontend calls them on Stop and Start.
+  void SuspendDelays();
+  void ResumeDelays();
+  // delayed_requests is how many requests are sleeping out a delay now.
+  size_t delayed_requests() const;
 
   // injected_failures counts the requests answered with an injected failure.
   uint64_t injected_failures() const;
@@ -63,6 +82,8 @@ class FaultInjector {
   mutable std::mutex mutex_;
   std::condition_variable interrupted_;
   uint64_t interrupt_epoch_ = 0;
+  bool delays_suspended_ = false;
+  size_t delayed_requests_ = 0;
   std::chrono::milliseconds delay_{0};
   std::vector<ActiveRule> rules_;
   uint64_t injected_failures_ = 0;

@@ -1,6 +1,11 @@
 // Fault injection: failures for N requests or a while, Retry-After, path and
 // watch filters, slow responses, and the admin endpoints that drive them.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "tests/apiserver/admin_server.h"
@@ -17,6 +22,18 @@ using std::chrono::steady_clock;
 
 constexpr const char* kRoutes = "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes";
 constexpr const char* kServices = "/api/v1/namespaces/default/services";
+
+// CanConnect tells whether a TCP connection to 127.0.0.1:port is accepted.
+bool CanConnect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return ok;
+}
 
 class FaultsHttpTest : public ::testing::Test {
  protected:
@@ -36,7 +53,7 @@ class FaultsHttpTest : public ::testing::Test {
 };
 
 TEST_F(FaultsHttpTest, FailsTheNextNRequests) {
-  api_.FailRequests({.status = 500, .count = 2});
+  api_.FailRequests(FailureRule::NextRequests(2, 500));
   HttpReply first = client_.Get(kRoutes);
   EXPECT_EQ(first.status, 500);
   EXPECT_EQ(first.body["reason"], "InternalError");
@@ -46,23 +63,32 @@ TEST_F(FaultsHttpTest, FailsTheNextNRequests) {
 }
 
 TEST_F(FaultsHttpTest, TooManyRequestsForAWhileWithRetryAfter) {
-  api_.FailRequests({.status = 429, .duration = milliseconds(300), .retry_after_seconds = 2});
+  FailureRule throttle = FailureRule::For(milliseconds(300), 429);
+  throttle.retry_after_seconds = 2;
+  api_.FailRequests(throttle);
   HttpReply throttled = client_.Get(kRoutes);
   EXPECT_EQ(throttled.status, 429);
   EXPECT_EQ(throttled.body["reason"], "TooManyRequests");
   EXPECT_EQ(throttled.body["details"]["retryAfterSeconds"], 2);
-  EXPECT_EQ(httplib::get_header_value(throttled.headers, "Retry-After", 0, ""), std::string("2"));
+  auto retry_after = throttled.headers.find("Retry-After");
+  ASSERT_NE(retry_after, throttled.headers.end());
+  EXPECT_EQ(retry_after->second, "2");
   EXPECT_TRUE(WaitForStatus(kRoutes, 200, seconds(10))) << "the failure window ends by itself";
 }
 
 TEST_F(FaultsHttpTest, FiltersByPathAndByWatch) {
-  api_.FailRequests({.status = 503, .path_contains = "/httproutes"});
+  FailureRule routes_only;
+  routes_only.status = 503;
+  routes_only.path_contains = "/httproutes";
+  api_.FailRequests(routes_only);
   EXPECT_EQ(client_.Get(kRoutes).status, 503);
   EXPECT_EQ(client_.Get(kServices).status, 200);
   api_.ClearFaults();
   EXPECT_EQ(client_.Get(kRoutes).status, 200);
 
-  api_.FailRequests({.status = 500, .watch = true});
+  FailureRule watches_only;
+  watches_only.watch = true;
+  api_.FailRequests(watches_only);
   EXPECT_EQ(client_.Get(kRoutes).status, 200) << "a LIST is not a watch";
   WatchStream watch(api_, std::string(kRoutes) + "?watch=1");
   EXPECT_EQ(watch.status(), 500);
@@ -81,24 +107,35 @@ TEST_F(FaultsHttpTest, SlowResponses) {
 
 TEST_F(FaultsHttpTest, StopCutsADelayShort) {
   api_.SetResponseDelay(seconds(60));
-  std::thread caller([this] { client_.Get(kRoutes); });
+  int status = -1;
+  std::thread caller([this, &status] { status = client_.Get(kRoutes).status; });
+  auto deadline = steady_clock::now() + seconds(30);
+  while (api_.delayed_requests() == 0 && steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_EQ(api_.delayed_requests(), 1u) << "the request never arrived";
   auto start = steady_clock::now();
   // Stop must not wait out the delay of a request in flight.
-  ASSERT_TRUE(api_.Restart(RestartOptions{.compact = false}));
+  RestartOptions keep_history;
+  keep_history.compact = false;
+  ASSERT_TRUE(api_.Restart(keep_history));
   caller.join();
   EXPECT_LT(steady_clock::now() - start, seconds(30));
+  EXPECT_EQ(status, 200) << "the request was served at once, not cut";
 }
 
 TEST_F(FaultsHttpTest, RestartRefusesConnectionsDuringDowntime) {
   std::thread restarter([this] {
-    EXPECT_TRUE(api_.Restart(RestartOptions{.compact = true, .downtime = milliseconds(500)}));
+    RestartOptions slow;
+    slow.downtime = milliseconds(1000);
+    EXPECT_TRUE(api_.Restart(slow));
   });
   // While down, connections fail (status 0); afterwards it answers again.
   bool saw_down = false;
-  auto deadline = steady_clock::now() + seconds(10);
-  ApiClient probe(api_);
+  auto deadline = steady_clock::now() + seconds(30);
   while (steady_clock::now() < deadline && !saw_down) {
-    saw_down = probe.Get("/version").status == 0;
+    saw_down = !CanConnect(api_.port());
+    // Pace the probes: each accepted one is a connection the stopping
+    // server must finish before it can go down.
+    if (!saw_down) std::this_thread::sleep_for(milliseconds(10));
   }
   restarter.join();
   EXPECT_TRUE(saw_down);
@@ -146,12 +183,13 @@ TEST(AdminServerTest, DrivesFaultsOverHttp) {
   EXPECT_EQ(post("/fault/compact"), 200);
   EXPECT_GT(api.resource_version(), before);
   EXPECT_EQ(post("/fault/restart?compact=false"), 200);
-  EXPECT_EQ(client.Get(kRoutes).status, 200);
+  ApiClient after_restart(api);  // the restart cut the old connection
+  EXPECT_EQ(after_restart.Get(kRoutes).status, 200);
 
   EXPECT_EQ(post("/gateway-api/uninstall"), 200);
-  EXPECT_EQ(client.Get(kRoutes).status, 404);
+  EXPECT_EQ(after_restart.Get(kRoutes).status, 404);
   EXPECT_EQ(post("/gateway-api/install"), 200);
-  EXPECT_EQ(client.Get(kRoutes).status, 200);
+  EXPECT_EQ(after_restart.Get(kRoutes).status, 200);
 
   EXPECT_EQ(post("/fault/delay?ms=1"), 200);
   EXPECT_EQ(post("/fault/clear"), 200);
@@ -163,7 +201,7 @@ TEST(AdminServerTest, DrivesFaultsOverHttp) {
   EXPECT_EQ(body["injectedFailures"], 1);
 
   EXPECT_EQ(post("/token?value=next"), 200);
-  EXPECT_EQ(client.Get(kRoutes).status, 401);
+  EXPECT_EQ(after_restart.Get(kRoutes).status, 401);
   EXPECT_EQ(ApiClient(api, "next").Get(kRoutes).status, 200);
 }
 

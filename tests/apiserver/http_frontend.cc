@@ -13,6 +13,7 @@
 
 #include "controller/manifests/yaml_json.h"
 #include "tests/apiserver/discovery.h"
+#include "tests/apiserver/http_listener.h"
 #include "tests/apiserver/table.h"
 #include "tests/apiserver/thread_per_connection_queue.h"
 #include "tests/apiserver/watch_session.h"
@@ -206,17 +207,24 @@ bool HttpFrontend::Start(std::string* error) {
         }
         Send(res, StatusError(500, "InternalError", "Internal error occurred: " + what));
       });
+  std::shared_ptr<std::atomic<int>> listen_fd = ConfigureListener(*server_);
   if (config_.port == 0) {
     port_ = server_->bind_to_any_port(config_.address);
   } else {
     port_ = server_->bind_to_port(config_.address, config_.port) ? config_.port : -1;
   }
+  RaiseBacklog(*listen_fd);
   if (port_ <= 0) {
     *error = "cannot bind " + config_.address + ":" + std::to_string(config_.port);
     return false;
   }
   stopping_ = false;
+  faults_->ResumeDelays();
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  if (!WaitUntilListening(*server_, std::chrono::seconds(30))) {
+    *error = "the HTTP listener did not start";
+    return false;
+  }
   return true;
 }
 
@@ -226,7 +234,7 @@ void HttpFrontend::Stop() {
   // Watches block in the store; ending them lets their connections close so
   // that httplib's shutdown can join every connection thread.
   operations_->store()->DropWatches();
-  faults_->Interrupt();
+  faults_->SuspendDelays();
   server_->stop();
   thread_.join();
   server_.reset();
@@ -267,6 +275,22 @@ void HttpFrontend::Serve(const httplib::Request& req, httplib::Response& res) {
   }
   if (root == "openapi") {
     if (!discovery_only()) return;
+    if (segments.size() == 2 && segments[1] == "v2") {
+      // An empty OpenAPI v2 document. kubectl reads it (as protobuf, where
+      // zero bytes are a valid empty message) to validate kinds on the
+      // client when server-side validation cannot be confirmed, e.g. for a
+      // kind whose CRD is missing; with no schemas, that validation passes
+      // and kubectl reports the missing kind as a real cluster would.
+      if (req.get_header_value("Accept").find("protobuf") != std::string::npos) {
+        res.set_content("", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf");
+      } else {
+        send_json({{"swagger", "2.0"},
+                   {"info", {{"title", "Kubernetes"}, {"version", kServerGitVersion}}},
+                   {"paths", json::object()},
+                   {"definitions", json::object()}});
+      }
+      return;
+    }
     if (segments.size() == 2 && segments[1] == "v3") {
       send_json(OpenApiV3Index(types));
       return;

@@ -20,6 +20,12 @@ namespace {
 
 using nlohmann::json;
 
+ApiServerOptions WithoutGatewayApi() {
+  ApiServerOptions options;
+  options.gateway_api = false;
+  return options;
+}
+
 const std::string kTestdata = std::string(ATRIUM_SOURCE_DIR) + "/tests/apiserver/testdata";
 
 struct CommandResult {
@@ -39,7 +45,7 @@ std::string Quote(const std::string& arg) {
   return quoted + "'";
 }
 
-CommandResult Run(const std::string& command) {
+CommandResult RunCommand(const std::string& command) {
   CommandResult result;
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return result;
@@ -51,7 +57,7 @@ CommandResult Run(const std::string& command) {
   return result;
 }
 
-bool HaveKubectl() { return Run("command -v kubectl").exit_code == 0; }
+bool HaveKubectl() { return RunCommand("command -v kubectl").exit_code == 0; }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -91,20 +97,20 @@ class KubectlTest : public ::testing::Test {
     ASSERT_TRUE(api_.Start()) << api_.error();
     const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = ::testing::TempDir() + "atrium-kubectl-" + info->name() + "-" + std::to_string(getpid());
-    Run("rm -rf " + Quote(dir_));
+    RunCommand("rm -rf " + Quote(dir_));
     ASSERT_EQ(mkdir(dir_.c_str(), 0755), 0) << dir_;
     kubeconfig_ = dir_ + "/kubeconfig";
     ASSERT_TRUE(api_.WriteKubeconfig(kubeconfig_));
   }
 
   void TearDown() override {
-    if (!dir_.empty()) Run("rm -rf " + Quote(dir_));
+    if (!dir_.empty()) RunCommand("rm -rf " + Quote(dir_));
   }
 
   // Kubectl runs kubectl with the test's kubeconfig and a private cache
   // directory; env is prepended ("EDITOR=... ").
   CommandResult Kubectl(const std::string& args, const std::string& env = "") {
-    return Run("cd " + Quote(dir_) + " && env HOME=" + Quote(dir_) + " " + env +
+    return RunCommand("cd " + Quote(dir_) + " && env HOME=" + Quote(dir_) + " " + env +
                " timeout 120 kubectl --kubeconfig " + Quote(kubeconfig_) + " --cache-dir " +
                Quote(dir_ + "/cache") + " " + args);
   }
@@ -281,7 +287,7 @@ TEST_F(KubectlTest, DeleteFromFileWaitsUntilGone) {
 
 class KubectlWithoutGatewayApiTest : public KubectlTest {
  protected:
-  KubectlWithoutGatewayApiTest() : KubectlTest(ApiServerOptions{.gateway_api = false}) {}
+  KubectlWithoutGatewayApiTest() : KubectlTest(WithoutGatewayApi()) {}
 };
 
 TEST_F(KubectlWithoutGatewayApiTest, GatewayKindsAppearWhenTheCrdsAreInstalled) {

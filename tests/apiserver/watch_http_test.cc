@@ -10,6 +10,12 @@ namespace atrium::testing {
 namespace {
 
 using nlohmann::json;
+
+ApiServerOptions PlainHttp() {
+  ApiServerOptions options;
+  options.tls = false;
+  return options;
+}
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -273,7 +279,7 @@ TEST_F(WatchHttpTest, WatchOfARemovedResourceEnds) {
 }
 
 TEST(WatchPlainHttpTest, HangUpIsNoticedWithoutTlsToo) {
-  ApiServer api(ApiServerOptions{.tls = false});
+  ApiServer api(PlainHttp());
   ASSERT_TRUE(api.Start());
   {
     WatchStream watch(api, "/api/v1/namespaces?watch=1");

@@ -41,7 +41,7 @@ stringData:
 ---
 )";
 
-Result Run(const std::string& yaml, Options options = {}) {
+Result TranslateYaml(const std::string& yaml, Options options = {}) {
   return Translate(LoadYaml(std::string(kClass) + yaml, &options), options);
 }
 
@@ -99,8 +99,9 @@ spec:
 
 std::string IsolationRoute(const std::string& listener, const std::string& hostnames) {
   return "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: " +
-         listener + ", namespace: infra}\nspec:\n  parentRefs: [{name: isolation, sectionName: " +
-         listener + "}]\n" + hostnames + "  rules:\n  - matches: [{path: {type: PathPrefix, value: /" +
+         listener +
+         ", namespace: infra}\nspec:\n  parentRefs: [{name: isolation, sectionName: " + listener +
+         "}]\n" + hostnames + "  rules:\n  - matches: [{path: {type: PathPrefix, value: /" +
          listener + "}}]\n    backendRefs: [{name: backend, port: 8080}]\n";
 }
 
@@ -128,11 +129,11 @@ void ExpectIsolation(const Result& result) {
 
 TEST(GatewayTest, ListenerIsolation) {
   std::string yaml = kIsolationGateway;
-  for (const char* listener : {"empty-hostname", "wildcard-example-com",
-                               "wildcard-foo-example-com", "abc-foo-example-com"}) {
+  for (const char* listener : {"empty-hostname", "wildcard-example-com", "wildcard-foo-example-com",
+                               "abc-foo-example-com"}) {
     yaml += IsolationRoute(listener, "");
   }
-  Result result = Run(yaml);
+  Result result = TranslateYaml(yaml);
   ExpectIsolation(result);
   EXPECT_EQ(Listener(result, "isolation", "abc-foo-example-com")["attachedRoutes"], 1);
 }
@@ -141,11 +142,11 @@ TEST(GatewayTest, ListenerIsolationWithHostnameIntersection) {
   const std::string hostnames =
       "  hostnames: [bar.com, \"*.example.com\", \"*.foo.example.com\", abc.foo.example.com]\n";
   std::string yaml = kIsolationGateway;
-  for (const char* listener : {"empty-hostname", "wildcard-example-com",
-                               "wildcard-foo-example-com", "abc-foo-example-com"}) {
+  for (const char* listener : {"empty-hostname", "wildcard-example-com", "wildcard-foo-example-com",
+                               "abc-foo-example-com"}) {
     yaml += IsolationRoute(listener, hostnames);
   }
-  Result result = Run(yaml);
+  Result result = TranslateYaml(yaml);
   // bar.com is only in the empty-hostname listener's intersection; the
   // others match the isolation table of the hostless variant.
   EXPECT_EQ(Serve(result, "bar.com", "/empty-hostname"), "httproute/infra/empty-hostname/rule/0");
@@ -168,7 +169,7 @@ TEST(GatewayTest, ListenerIsolationWithHostnameIntersection) {
 }
 
 TEST(GatewayTest, GatewayClassStatus) {
-  Result result = Run(R"(
+  Result result = TranslateYaml(R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: other}
@@ -198,7 +199,7 @@ spec:
 }
 
 TEST(GatewayTest, ConflictsWithinAGatewayAreNotServed) {
-  Result result = Run(R"(
+  Result result = TranslateYaml(R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: infra}
@@ -243,7 +244,7 @@ spec:
 TEST(GatewayTest, SocketsAcrossGateways) {
   Options options;
   options.port_offset = 8000;  // 80 binds 8080, which collides with a listener on 8080
-  Result result = Run(R"(
+  Result result = TranslateYaml(R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: old, namespace: infra, creationTimestamp: "2024-01-01T00:00:00Z"}
@@ -258,14 +259,21 @@ metadata: {name: new, namespace: infra, creationTimestamp: "2024-02-01T00:00:00Z
 spec:
   gatewayClassName: atrium
   listeners:
-  - {name: https-on-80, port: 80, protocol: HTTPS, hostname: a.example.com,
-     tls: {certificateRefs: [{name: cert}]}}
   - {name: port-8080, port: 8080, protocol: HTTP}
   - {name: http-b, port: 80, protocol: HTTP, hostname: b.example.com}
 ---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: newest, namespace: infra, creationTimestamp: "2024-03-01T00:00:00Z"}
+spec:
+  gatewayClassName: atrium
+  listeners:
+  - {name: https-on-80, port: 80, protocol: HTTPS, hostname: a.example.com,
+     tls: {certificateRefs: [{name: cert}]}}
+---
 )" + std::string(kTlsSecret),
-                      options);
-  EXPECT_EQ(ConditionOf(Listener(result, "new", "https-on-80")["conditions"], "Conflicted"),
+                                options);
+  EXPECT_EQ(ConditionOf(Listener(result, "newest", "https-on-80")["conditions"], "Conflicted"),
             "True/ProtocolConflict");
   EXPECT_EQ(ConditionOf(Listener(result, "new", "port-8080")["conditions"], "Accepted"),
             "False/PortUnavailable");
@@ -283,7 +291,7 @@ spec:
 }
 
 TEST(GatewayTest, AllowedRoutesNamespacesAndKinds) {
-  Result result = Run(R"(
+  Result result = TranslateYaml(R"(
 apiVersion: v1
 kind: Namespace
 metadata: {name: team-a, labels: {team: a}}
@@ -362,7 +370,7 @@ spec:
 }
 
 TEST(GatewayTest, HttpsCertificateReferences) {
-  Result result = Run(R"(
+  Result result = TranslateYaml(R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: infra}
@@ -446,7 +454,7 @@ TEST(GatewayTest, CertificateCheckIsInjected) {
   options.certificate_error = [](const std::string&, const std::string&) {
     return std::string("certificate has expired");
   };
-  Result result = Run(R"(
+  Result result = TranslateYaml(R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: infra}
@@ -456,11 +464,13 @@ spec:
   - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: cert}]}}
 ---
 )" + std::string(kTlsSecret),
-                      options);
+                                options);
   const nlohmann::json& status = Listener(result, "gw", "https");
   EXPECT_EQ(ConditionOf(status["conditions"], "ResolvedRefs"), "False/InvalidCertificateRef");
-  EXPECT_NE(FindCondition(status["conditions"], "ResolvedRefs")->at("message").get<std::string>().find(
-                "expired"),
+  EXPECT_NE(FindCondition(status["conditions"], "ResolvedRefs")
+                ->at("message")
+                .get<std::string>()
+                .find("expired"),
             std::string::npos);
   EXPECT_TRUE(result.config.listeners.empty());
 }
@@ -468,7 +478,7 @@ spec:
 TEST(GatewayTest, SpecAddressesGetTheirOwnSockets) {
   Options options;
   options.publish_addresses = {"198.51.100.1"};
-  Result result = Run(R"(
+  Result result = TranslateYaml(R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: pinned, namespace: infra}
@@ -492,7 +502,7 @@ spec:
   addresses: [{type: Hostname, value: lb.example.com}]
   listeners: [{name: http, port: 80, protocol: HTTP}]
 )",
-                      options);
+                                options);
   std::vector<std::string> addresses;
   for (const ir::Listener& listener : result.config.listeners) {
     addresses.push_back(listener.address);
@@ -509,7 +519,7 @@ spec:
 }
 
 TEST(GatewayTest, IngressSharesPort80WithGateways) {
-  Result result = Run(R"(
+  Result result = TranslateYaml(R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: infra}
@@ -564,7 +574,7 @@ spec:
 }
 
 TEST(GatewayTest, HttpsGatewayOnPort80KeepsItFromIngress) {
-  Result result = Run(R"(
+  Result result = TranslateYaml(R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: infra}
@@ -592,6 +602,45 @@ spec:
   for (const Problem& problem : result.problems) {
     reported = reported || (problem.kind == "Ingress" &&
                             problem.reason.find("not served") != std::string::npos);
+  }
+  EXPECT_TRUE(reported);
+}
+
+TEST(GatewayTest, HttpGatewayOnPort443KeepsItFromIngressTls) {
+  Result result = TranslateYaml(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: atrium
+  listeners: [{name: plain, port: 443, protocol: HTTP}]
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: atrium}
+spec: {controller: atrium.dev/ingress-controller}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: infra}
+spec:
+  ingressClassName: atrium
+  tls: [{hosts: [web.example.com], secretName: cert}]
+  rules:
+  - host: web.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}
+---
+)" + std::string(kTlsSecret));
+  // Port 80 still serves the Ingress; 443 stays the Gateway's plain HTTP.
+  ASSERT_EQ(result.config.listeners.size(), 2u);
+  EXPECT_EQ(result.config.listeners[0].port, 80);
+  EXPECT_EQ(result.config.listeners[1].port, 443);
+  EXPECT_FALSE(result.config.listeners[1].tls);
+  EXPECT_EQ(Serve(result, "web.example.com", "/"), "ingress/infra/web");
+  EXPECT_EQ(Serve(result, "web.example.com", "/", 8443), "404");
+  bool reported = false;
+  for (const Problem& problem : result.problems) {
+    reported = reported || problem.reason.find("not served on port 443") != std::string::npos;
   }
   EXPECT_TRUE(reported);
 }

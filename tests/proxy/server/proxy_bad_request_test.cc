@@ -17,19 +17,22 @@ using namespace std::string_literals;
 class ProxyBadRequestTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    upstream_.server().Get(".*", [this](const httplib::Request& request, httplib::Response& response) {
-      ++upstream_requests_;
-      std::string body = request.method + " " + request.path + "\n";
-      for (const auto& [key, value] : request.headers) body += key + ": " + value + "\n";
-      response.set_content(body, "text/plain");
-    });
+    upstream_.server().Get(".*",
+                           [this](const httplib::Request& request, httplib::Response& response) {
+                             ++upstream_requests_;
+                             std::string body = request.method + " " + request.path + "\n";
+                             for (const auto& [key, value] : request.headers)
+                               body += key + ": " + value + "\n";
+                             response.set_content(body, "text/plain");
+                           });
     upstream_.Start();
     Restart(TestOptions());
   }
 
   void Restart(server::ProxyOptions options) {
     proxy_ = std::make_unique<ProxyHarness>(options);
-    proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/up:80", {upstream_.port()})})})}));
+    proxy_->Publish(
+        Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/up:80", {upstream_.port()})})})}));
   }
 
   // Expect sends bytes and expects status followed by the connection closing.
@@ -97,24 +100,32 @@ TEST_F(ProxyBadRequestTest, BodyOverTheLimitIs413) {
     while (::recv(fd, buffer, sizeof(buffer), 0) > 0) {
     }
   });
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/sink:80", {sink.port()})})})}));
-  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                 "3e8\r\n" + std::string(1000, 'a') + "\r\n10\r\n" + std::string(16, 'b') + "\r\n0\r\n\r\n",
-                 413);
+  proxy_->Publish(
+      Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/sink:80", {sink.port()})})})}));
+  ExpectRejected(
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3e8\r\n" +
+          std::string(1000, 'a') + "\r\n10\r\n" + std::string(16, 'b') + "\r\n0\r\n\r\n",
+      413);
 }
 
 TEST_F(ProxyBadRequestTest, ContentLengthWithTransferEncodingIs400AndClose) {
-  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
-                 "0\r\n\r\n", 400);
-  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
-                 "0\r\n\r\n", 400);
-  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc",
-                 400);
+  ExpectRejected(
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "0\r\n\r\n",
+      400);
+  ExpectRejected(
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
+      "0\r\n\r\n",
+      400);
+  ExpectRejected(
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc", 400);
   EXPECT_EQ(upstream_requests_.load(), 0);
 }
 
 TEST_F(ProxyBadRequestTest, ConflictingContentLengthsAre400) {
-  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400);
+  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+                 400);
   ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 4\r\n\r\nabcd", 400);
   ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400);
   EXPECT_EQ(upstream_requests_.load(), 0);
@@ -123,22 +134,24 @@ TEST_F(ProxyBadRequestTest, ConflictingContentLengthsAre400) {
 TEST_F(ProxyBadRequestTest, TransferCodingsOtherThanChunked) {
   ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400);
   ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400);
-  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501);
+  ExpectRejected("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+                 501);
   ExpectRejected("POST / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400);
   EXPECT_EQ(upstream_requests_.load(), 0);
 }
 
 TEST_F(ProxyBadRequestTest, HostRules) {
-  ExpectRejected("GET / HTTP/1.1\r\n\r\n", 400);                      // missing
+  ExpectRejected("GET / HTTP/1.1\r\n\r\n", 400);                        // missing
   ExpectRejected("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 400);  // repeated
-  ExpectRejected("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400);          // invalid
-  ExpectRejected("GET / HTTP/1.1\r\nHost: user@a\r\n\r\n", 400);       // invalid
+  ExpectRejected("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400);           // invalid
+  ExpectRejected("GET / HTTP/1.1\r\nHost: user@a\r\n\r\n", 400);        // invalid
   ExpectRejected("GET http://a.example.com/x HTTP/1.1\r\nHost: b.example.com\r\n\r\n", 400);
   EXPECT_EQ(upstream_requests_.load(), 0);
 
   // An absolute-form target that agrees with Host is served, origin-form upstream.
   RawClient client(proxy_->port());
-  ASSERT_TRUE(client.Send("GET http://A.example.com/x?y=1 HTTP/1.1\r\nHost: a.example.com\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("GET http://A.example.com/x?y=1 HTTP/1.1\r\nHost: a.example.com\r\n\r\n"));
   auto response = client.ReadResponse();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->result_int(), 200);
@@ -156,10 +169,26 @@ TEST_F(ProxyBadRequestTest, UnsupportedVersionAndExpectation) {
   ExpectRejected("CONNECT a.example.com:443 HTTP/1.1\r\nHost: a.example.com:443\r\n\r\n", 501);
 }
 
+TEST_F(ProxyBadRequestTest, MaxForwardsZeroIsAnsweredByTheProxy) {
+  RawClient client(proxy_->port());
+  ASSERT_TRUE(
+      client.Send("OPTIONS / HTTP/1.1\r\nHost: x\r\nMax-Forwards: 0\r\n\r\n"
+                  "TRACE / HTTP/1.1\r\nHost: x\r\nMax-Forwards: 0\r\n\r\n"));
+  auto options = client.ReadResponse();
+  ASSERT_TRUE(options);
+  EXPECT_EQ(options->result_int(), 200);
+  EXPECT_FALSE((*options)[boost::beast::http::field::allow].empty());
+  auto trace = client.ReadResponse();
+  ASSERT_TRUE(trace);
+  EXPECT_EQ(trace->result_int(), 405);
+  EXPECT_EQ(upstream_requests_.load(), 0);
+}
+
 TEST_F(ProxyBadRequestTest, H2cUpgradeIsNeverForwarded) {
   RawClient client(proxy_->port());
-  ASSERT_TRUE(client.Send(Get("/", "x", "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
-                                        "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n")));
+  ASSERT_TRUE(client.Send(Get("/", "x",
+                              "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                              "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n")));
   auto response = client.ReadResponse();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->result_int(), 200);

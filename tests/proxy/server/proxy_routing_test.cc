@@ -82,7 +82,8 @@ TEST_F(ProxyRoutingTest, RoutesByHostAndPath) {
 }
 
 TEST_F(ProxyRoutingTest, KeepAliveServesManyRequestsOnOneConnection) {
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/a:80", {a_.port()})})})}));
+  proxy_->Publish(
+      Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/a:80", {a_.port()})})})}));
   RawClient client(proxy_->port());
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(client.Send(Get("/n" + std::to_string(i))));
@@ -98,7 +99,8 @@ TEST_F(ProxyRoutingTest, KeepAliveServesManyRequestsOnOneConnection) {
 }
 
 TEST_F(ProxyRoutingTest, PipelinedRequestsAreAnsweredInOrder) {
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/a:80", {a_.port()})})})}));
+  proxy_->Publish(
+      Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/a:80", {a_.port()})})})}));
   RawClient client(proxy_->port());
   std::string batch;
   for (int i = 0; i < 6; ++i) batch += Get("/p" + std::to_string(i));
@@ -111,7 +113,8 @@ TEST_F(ProxyRoutingTest, PipelinedRequestsAreAnsweredInOrder) {
 }
 
 TEST_F(ProxyRoutingTest, AddsForwardedHeadersViaAndRequestId) {
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/a:80", {a_.port()})})})}));
+  proxy_->Publish(
+      Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/a:80", {a_.port()})})})}));
   auto response = Fetch(Get("/h", "example.com", "X-Forwarded-For: 10.0.0.1\r\n"));
   ASSERT_TRUE(response);
   const std::string& body = response->body();
@@ -131,11 +134,12 @@ TEST_F(ProxyRoutingTest, AddsForwardedHeadersViaAndRequestId) {
 }
 
 TEST_F(ProxyRoutingTest, RemovesHopByHopRequestHeaders) {
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/a:80", {a_.port()})})})}));
-  auto response = Fetch(
-      Get("/", "example.com",
-          "Connection: keep-alive, X-Secret\r\nX-Secret: 1\r\nKeep-Alive: timeout=5\r\n"
-          "TE: trailers\r\nProxy-Connection: keep-alive\r\nTrailer: X-T\r\nX-Kept: yes\r\n"));
+  proxy_->Publish(
+      Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/a:80", {a_.port()})})})}));
+  auto response =
+      Fetch(Get("/", "example.com",
+                "Connection: keep-alive, X-Secret\r\nX-Secret: 1\r\nKeep-Alive: timeout=5\r\n"
+                "TE: trailers\r\nProxy-Connection: keep-alive\r\nTrailer: X-T\r\nX-Kept: yes\r\n"));
   ASSERT_TRUE(response);
   const std::string& body = response->body();
   EXPECT_TRUE(Contains(body, "X-Kept: yes\n")) << body;
@@ -155,7 +159,8 @@ TEST_F(ProxyRoutingTest, RemovesHopByHopResponseHeadersAndAddsDate) {
               "Keep-Alive: timeout=5\r\nX-Public: 2\r\nContent-Length: 2\r\n\r\nok");
     }
   });
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/raw:80", {upstream.port()})})})}));
+  proxy_->Publish(
+      Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/raw:80", {upstream.port()})})})}));
   auto response = Fetch(Get("/"));
   ASSERT_TRUE(response);
   EXPECT_EQ(response->body(), "ok");
@@ -184,8 +189,9 @@ TEST_F(ProxyRoutingTest, LocalAnswers) {
 
   // A local answer keeps the connection (the small body is read and dropped).
   RawClient client(proxy_->port());
-  ASSERT_TRUE(client.Send("POST /nothing HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n\r\nhello" +
-                          Get("/direct")));
+  ASSERT_TRUE(
+      client.Send("POST /nothing HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n\r\nhello" +
+                  Get("/direct")));
   auto first = client.ReadResponse();
   ASSERT_TRUE(first);
   EXPECT_EQ(first->result_int(), 404);
@@ -204,8 +210,9 @@ TEST_F(ProxyRoutingTest, LocalAnswers) {
 }
 
 TEST_F(ProxyRoutingTest, WeightZeroIsNeverChosenAndWeightsSplitTraffic) {
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/a:80", {a_.port()}, 0),
-                                                          MakeBackend("ns/b:80", {b_.port()}, 1)})})}));
+  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/",
+                                                {MakeBackend("ns/a:80", {a_.port()}, 0),
+                                                 MakeBackend("ns/b:80", {b_.port()}, 1)})})}));
   RawClient client(proxy_->port());
   for (int i = 0; i < 40; ++i) {
     ASSERT_TRUE(client.Send(Get("/")));
@@ -213,8 +220,9 @@ TEST_F(ProxyRoutingTest, WeightZeroIsNeverChosenAndWeightsSplitTraffic) {
     ASSERT_TRUE(response);
     EXPECT_TRUE(Contains(response->body(), "upstream: b\n"));
   }
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/a:80", {a_.port()}, 1),
-                                                          MakeBackend("ns/b:80", {b_.port()}, 1)})})}));
+  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/",
+                                                {MakeBackend("ns/a:80", {a_.port()}, 1),
+                                                 MakeBackend("ns/b:80", {b_.port()}, 1)})})}));
   std::map<std::string, int> seen;
   for (int i = 0; i < 60; ++i) {
     ASSERT_TRUE(client.Send(Get("/")));
@@ -229,7 +237,8 @@ TEST_F(ProxyRoutingTest, WeightZeroIsNeverChosenAndWeightsSplitTraffic) {
 TEST_F(ProxyRoutingTest, InvalidBackendAnswers500ForItsShare) {
   ir::Backend invalid = MakeBackend("ns/missing:80", {}, 1);
   invalid.valid = false;
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {invalid, MakeBackend("ns/a:80", {a_.port()}, 1)})})}));
+  proxy_->Publish(Config(
+      {Host("", {PrefixRoute("r", "/", {invalid, MakeBackend("ns/a:80", {a_.port()}, 1)})})}));
   std::map<int, int> statuses;
   RawClient client(proxy_->port());
   for (int i = 0; i < 60; ++i) {
@@ -244,7 +253,8 @@ TEST_F(ProxyRoutingTest, InvalidBackendAnswers500ForItsShare) {
 }
 
 TEST_F(ProxyRoutingTest, DeadBackendIs502) {
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/dead:80", {ClosedPort()})})})}));
+  proxy_->Publish(
+      Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/dead:80", {ClosedPort()})})})}));
   EXPECT_EQ(Status(Get("/")), 502);
   auto stats = proxy_->stats().Sum();
   EXPECT_GE(stats.upstream_errors[static_cast<int>(stats::UpstreamError::kConnectFailed)], 1u);
@@ -260,7 +270,8 @@ TEST_F(ProxyRoutingTest, SlowBackendIs504) {
     ReadHead(fd, &leftover);
     WaitFor([&] { return release.load(); }, 10s);
   });
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/slow:80", {slow.port()})})})}));
+  proxy_->Publish(
+      Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/slow:80", {slow.port()})})})}));
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(Status(Get("/")), 504);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
@@ -274,9 +285,11 @@ TEST_F(ProxyRoutingTest, RouteTimeoutsAre504) {
     ReadHead(fd, &leftover);
     WaitFor([&] { return release.load(); }, 10s);
   });
-  ir::Route request_timeout = PrefixRoute("t1", "/request", {MakeBackend("ns/slow:80", {slow.port()})});
+  ir::Route request_timeout =
+      PrefixRoute("t1", "/request", {MakeBackend("ns/slow:80", {slow.port()})});
   request_timeout.timeouts.request_ms = 200;
-  ir::Route backend_timeout = PrefixRoute("t2", "/backend", {MakeBackend("ns/slow:80", {slow.port()})});
+  ir::Route backend_timeout =
+      PrefixRoute("t2", "/backend", {MakeBackend("ns/slow:80", {slow.port()})});
   backend_timeout.timeouts.backend_request_ms = 200;
   proxy_->Publish(Config({Host("", {request_timeout, backend_timeout})}));
   auto start = std::chrono::steady_clock::now();
@@ -287,7 +300,8 @@ TEST_F(ProxyRoutingTest, RouteTimeoutsAre504) {
 }
 
 TEST_F(ProxyRoutingTest, RetriesAnotherEndpointWhenConnectFails) {
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/mixed:80", {ClosedPort(), a_.port()})})})}));
+  proxy_->Publish(Config({Host(
+      "", {PrefixRoute("r", "/", {MakeBackend("ns/mixed:80", {ClosedPort(), a_.port()})})})}));
   for (int i = 0; i < 20; ++i) {
     EXPECT_EQ(Status(Get("/")), 200) << i;
   }
@@ -300,7 +314,8 @@ TEST_F(ProxyRoutingTest, RefusingEndpointIsEjectedAndComesBack) {
   options.ejection_duration = 300ms;
   proxy_ = std::make_unique<ProxyHarness>(options);
   const uint16_t flaky_port = ClosedPort();
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/mixed:80", {flaky_port, a_.port()})})})}));
+  proxy_->Publish(Config(
+      {Host("", {PrefixRoute("r", "/", {MakeBackend("ns/mixed:80", {flaky_port, a_.port()})})})}));
   RawClient client(proxy_->port());
   for (int i = 0; i < 40; ++i) {
     ASSERT_TRUE(client.Send(Get("/")));
@@ -330,7 +345,8 @@ TEST_F(ProxyRoutingTest, RefusingEndpointIsEjectedAndComesBack) {
 }
 
 TEST_F(ProxyRoutingTest, RecordsRequestsByRouteBackendAndStatus) {
-  proxy_->Publish(Config({Host("", {PrefixRoute("httproute/ns/r/rule/0", "/", {MakeBackend("ns/a:80", {a_.port()})})})}));
+  proxy_->Publish(Config({Host(
+      "", {PrefixRoute("httproute/ns/r/rule/0", "/", {MakeBackend("ns/a:80", {a_.port()})})})}));
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Status(Get("/")), 200);
   EXPECT_EQ(Status(Get("/", "")), 200);
   EXPECT_TRUE(WaitFor([&] { return proxy_->stats().Sum().total_requests == 4; }));
@@ -342,7 +358,8 @@ TEST_F(ProxyRoutingTest, RecordsRequestsByRouteBackendAndStatus) {
 }
 
 TEST_F(ProxyRoutingTest, SyncListenersReportsBindErrorsAndKeepsOthers) {
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/a:80", {a_.port()})})})}));
+  proxy_->Publish(
+      Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/a:80", {a_.port()})})})}));
   // Hold a port without SO_REUSEPORT: binding it must fail.
   RawUpstream holder([](int) {});
   table::ListenerKey taken{"127.0.0.1", holder.port(), 80, false};
@@ -352,10 +369,18 @@ TEST_F(ProxyRoutingTest, SyncListenersReportsBindErrorsAndKeepsOthers) {
   EXPECT_TRUE(Contains(errors[0], "bind 127.0.0.1:" + std::to_string(holder.port()))) << errors[0];
   EXPECT_EQ(proxy_->server().BoundPort(taken), 0);
   EXPECT_EQ(Status(Get("/")), 200);
+
+  // TLS is refused rather than served in plaintext.
+  table::ListenerKey tls{"127.0.0.3", 0, 443, true};
+  table::ListenerKey other{"127.0.0.2", 0, 80, false};
+  errors = proxy_->server().SyncListeners({ours, other, tls});
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_TRUE(Contains(errors[0], "TLS")) << errors[0];
 }
 
 TEST_F(ProxyRoutingTest, RemovedListenerStopsAcceptingButFinishesConnections) {
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/a:80", {a_.port()})})})}));
+  proxy_->Publish(
+      Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/a:80", {a_.port()})})})}));
   const uint16_t port = proxy_->port();
   RawClient kept(port);
   ASSERT_TRUE(kept.Send(Get("/")));
@@ -379,7 +404,8 @@ TEST_F(ProxyRoutingTest, DrainLetsInFlightRequestsFinish) {
     std::this_thread::sleep_for(300ms);  // the in-flight request takes a while
     SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone");
   });
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/slow:80", {slow.port()})})})}));
+  proxy_->Publish(
+      Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/slow:80", {slow.port()})})})}));
   const uint16_t port = proxy_->port();
   RawClient idle(port);  // an idle keep-alive connection is closed by the drain
   ASSERT_TRUE(idle.connected());
@@ -408,7 +434,8 @@ TEST_F(ProxyRoutingTest, DrainDeadlineAbortsStuckRequests) {
     got_request = true;
     WaitFor([&] { return release.load(); }, 10s);
   });
-  proxy_->Publish(Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/stuck:80", {stuck.port()})})})}));
+  proxy_->Publish(
+      Config({Host("", {PrefixRoute("r", "/", {MakeBackend("ns/stuck:80", {stuck.port()})})})}));
   RawClient busy(proxy_->port());
   ASSERT_TRUE(busy.Send(Get("/")));
   ASSERT_TRUE(WaitFor([&] { return got_request.load(); }));

@@ -11,9 +11,9 @@
 #include <cstring>
 #include <limits>
 
+#include <gtest/gtest.h>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <gtest/gtest.h>
 
 #include "proxy/table/route_table.h"
 
@@ -47,8 +47,7 @@ int ListenLoopback(uint16_t* port) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(*port);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::listen(fd, 128) != 0) {
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || ::listen(fd, 128) != 0) {
     ::close(fd);
     return -1;
   }

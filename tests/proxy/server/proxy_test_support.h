@@ -18,9 +18,9 @@
 #include <thread>
 #include <vector>
 
+#include <httplib.h>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <httplib.h>
 
 #include "controller/ir/route_config.h"
 #include "proxy/server/proxy_options.h"
@@ -46,8 +46,7 @@ class RawClient {
   void ShutdownWrite();
   // ReadResponse parses the next response (a 1xx counts as one); nullopt on
   // timeout, close or a parse error.
-  std::optional<Response> ReadResponse(std::chrono::milliseconds timeout = 10s,
-                                       bool head = false);
+  std::optional<Response> ReadResponse(std::chrono::milliseconds timeout = 10s, bool head = false);
   // WaitClosed is true when the peer closes (EOF or reset) before timeout;
   // bytes received meanwhile are appended to *received when given.
   bool WaitClosed(std::chrono::milliseconds timeout = 10s, std::string* received = nullptr);

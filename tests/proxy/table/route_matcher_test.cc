@@ -18,19 +18,15 @@ TEST_P(PathMatchesPrefixTest, ElementWise) {
   EXPECT_EQ(PathMatchesPrefix(c.prefix, c.path), c.matches) << c.prefix << " vs " << c.path;
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, PathMatchesPrefixTest,
-                         testing::Values(PrefixCase{"/", "/anything", true},
-                                         PrefixCase{"/foo", "/foo", true},
-                                         PrefixCase{"/foo", "/foo/", true},
-                                         PrefixCase{"/foo", "/foo/bar", true},
-                                         PrefixCase{"/foo", "/foobar", false},
-                                         PrefixCase{"/foo/", "/foo", true},
-                                         PrefixCase{"/foo/", "/foo/bar", true},
-                                         PrefixCase{"/foo/", "/foobar", false},
-                                         PrefixCase{"/aaa/bb", "/aaa/bbb", false},
-                                         PrefixCase{"/aaa/bbb", "/aaa/bbbxyz", false},
-                                         PrefixCase{"/foo", "/", false},
-                                         PrefixCase{"/foo", "/fo", false}));
+INSTANTIATE_TEST_SUITE_P(
+    Cases, PathMatchesPrefixTest,
+    testing::Values(PrefixCase{"/", "/anything", true}, PrefixCase{"/foo", "/foo", true},
+                    PrefixCase{"/foo", "/foo/", true}, PrefixCase{"/foo", "/foo/bar", true},
+                    PrefixCase{"/foo", "/foobar", false}, PrefixCase{"/foo/", "/foo", true},
+                    PrefixCase{"/foo/", "/foo/bar", true}, PrefixCase{"/foo/", "/foobar", false},
+                    PrefixCase{"/aaa/bb", "/aaa/bbb", false},
+                    PrefixCase{"/aaa/bbb", "/aaa/bbbxyz", false}, PrefixCase{"/foo", "/", false},
+                    PrefixCase{"/foo", "/fo", false}));
 
 TEST(FindQueryParamTest, FindsFirstExactName) {
   EXPECT_EQ(FindQueryParam("a=1&b=2&a=3", "a"), "1");

@@ -27,7 +27,8 @@ ir::RouteConfig OneHost(ir::VirtualHost vhost) {
 
 class MapHeaders : public HeaderSource {
  public:
-  explicit MapHeaders(std::initializer_list<std::pair<const std::string, std::string>> headers) : headers_(std::move(headers)) {}
+  explicit MapHeaders(std::initializer_list<std::pair<const std::string, std::string>> headers)
+      : headers_(std::move(headers)) {}
   std::optional<std::string_view> Find(std::string_view name) const override {
     for (const auto& [key, value] : headers_) {
       if (key.size() == name.size() &&
@@ -86,40 +87,39 @@ TEST_P(IngressDocsExamplesTest, MatchesAsDocumented) {
 using K = ir::PathMatchKind;
 INSTANTIATE_TEST_SUITE_P(
     KubernetesDocs, IngressDocsExamplesTest,
-    testing::Values(IngressExample{{{K::kPrefix, "/"}}, "/anything/at/all", "0"},
-                    IngressExample{{{K::kExact, "/foo"}}, "/foo", "0"},
-                    IngressExample{{{K::kExact, "/foo"}}, "/bar", "404"},
-                    IngressExample{{{K::kExact, "/foo"}}, "/foo/", "404"},
-                    IngressExample{{{K::kExact, "/foo/"}}, "/foo", "404"},
-                    IngressExample{{{K::kPrefix, "/foo"}}, "/foo", "0"},
-                    IngressExample{{{K::kPrefix, "/foo"}}, "/foo/", "0"},
-                    IngressExample{{{K::kPrefix, "/foo/"}}, "/foo", "0"},
-                    IngressExample{{{K::kPrefix, "/foo/"}}, "/foo/", "0"},
-                    IngressExample{{{K::kPrefix, "/aaa/bb"}}, "/aaa/bbb", "404"},
-                    IngressExample{{{K::kPrefix, "/aaa/bbb"}}, "/aaa/bbb", "0"},
-                    IngressExample{{{K::kPrefix, "/aaa/bbb/"}}, "/aaa/bbb", "0"},
-                    IngressExample{{{K::kPrefix, "/aaa/bbb"}}, "/aaa/bbb/", "0"},
-                    IngressExample{{{K::kPrefix, "/aaa/bbb"}}, "/aaa/bbb/ccc", "0"},
-                    IngressExample{{{K::kPrefix, "/aaa/bbb"}}, "/aaa/bbbxyz", "404"},
-                    // "/" and "/aaa": translate orders the longer prefix first.
-                    IngressExample{{{K::kPrefix, "/aaa"}, {K::kPrefix, "/"}}, "/aaa/ccc", "0"},
-                    IngressExample{{{K::kPrefix, "/aaa/bbb"}, {K::kPrefix, "/aaa"},
-                                    {K::kPrefix, "/"}},
-                                   "/aaa/bbb", "0"},
-                    IngressExample{{{K::kPrefix, "/aaa/bbb"}, {K::kPrefix, "/aaa"},
-                                    {K::kPrefix, "/"}},
-                                   "/ccc", "2"},
-                    IngressExample{{{K::kPrefix, "/aaa"}}, "/ccc", "404"},
-                    // Mixed: Exact /foo is ordered before Prefix /foo.
-                    IngressExample{{{K::kExact, "/foo"}, {K::kPrefix, "/foo"}}, "/foo", "0"},
-                    IngressExample{{{K::kExact, "/foo"}, {K::kPrefix, "/foo"}}, "/foo/x", "1"}));
+    testing::Values(
+        IngressExample{{{K::kPrefix, "/"}}, "/anything/at/all", "0"},
+        IngressExample{{{K::kExact, "/foo"}}, "/foo", "0"},
+        IngressExample{{{K::kExact, "/foo"}}, "/bar", "404"},
+        IngressExample{{{K::kExact, "/foo"}}, "/foo/", "404"},
+        IngressExample{{{K::kExact, "/foo/"}}, "/foo", "404"},
+        IngressExample{{{K::kPrefix, "/foo"}}, "/foo", "0"},
+        IngressExample{{{K::kPrefix, "/foo"}}, "/foo/", "0"},
+        IngressExample{{{K::kPrefix, "/foo/"}}, "/foo", "0"},
+        IngressExample{{{K::kPrefix, "/foo/"}}, "/foo/", "0"},
+        IngressExample{{{K::kPrefix, "/aaa/bb"}}, "/aaa/bbb", "404"},
+        IngressExample{{{K::kPrefix, "/aaa/bbb"}}, "/aaa/bbb", "0"},
+        IngressExample{{{K::kPrefix, "/aaa/bbb/"}}, "/aaa/bbb", "0"},
+        IngressExample{{{K::kPrefix, "/aaa/bbb"}}, "/aaa/bbb/", "0"},
+        IngressExample{{{K::kPrefix, "/aaa/bbb"}}, "/aaa/bbb/ccc", "0"},
+        IngressExample{{{K::kPrefix, "/aaa/bbb"}}, "/aaa/bbbxyz", "404"},
+        // "/" and "/aaa": translate orders the longer prefix first.
+        IngressExample{{{K::kPrefix, "/aaa"}, {K::kPrefix, "/"}}, "/aaa/ccc", "0"},
+        IngressExample{
+            {{K::kPrefix, "/aaa/bbb"}, {K::kPrefix, "/aaa"}, {K::kPrefix, "/"}}, "/aaa/bbb", "0"},
+        IngressExample{
+            {{K::kPrefix, "/aaa/bbb"}, {K::kPrefix, "/aaa"}, {K::kPrefix, "/"}}, "/ccc", "2"},
+        IngressExample{{{K::kPrefix, "/aaa"}}, "/ccc", "404"},
+        // Mixed: Exact /foo is ordered before Prefix /foo.
+        IngressExample{{{K::kExact, "/foo"}, {K::kPrefix, "/foo"}}, "/foo", "0"},
+        IngressExample{{{K::kExact, "/foo"}, {K::kPrefix, "/foo"}}, "/foo/x", "1"}));
 
 TEST(RouteTableTest, FirstRouteInPrecedenceOrderWinsEvenWhenIndexedDifferently) {
   ir::VirtualHost vhost;
   ir::Route header_route = PathRoute("header", K::kPrefix, "/");
   header_route.match.headers.push_back({ir::ValueMatchKind::kExact, "version", "two"});
-  vhost.routes.push_back(header_route);                       // tested, index 0
-  vhost.routes.push_back(PathRoute("exact", K::kExact, "/a"));  // indexed, index 1
+  vhost.routes.push_back(header_route);                          // tested, index 0
+  vhost.routes.push_back(PathRoute("exact", K::kExact, "/a"));   // indexed, index 1
   vhost.routes.push_back(PathRoute("prefix", K::kPrefix, "/"));  // indexed, index 2
   auto table = RouteTable::Compile(OneHost(vhost), 1);
   MapHeaders with_header({{"Version", "two"}});
@@ -230,8 +230,8 @@ TEST(RouteTableTest, ActionCarriesBackendsWeightsAndOnlyReadyEndpoints) {
   ir::VirtualHost vhost;
   ir::Route route = PathRoute("weighted", K::kPrefix, "/");
   route.backends.clear();
-  route.backends.push_back({"ns/a:80", 3, true,
-                            {{"10.0.0.1", 80, true}, {"10.0.0.2", 80, false}}, {}, {}});
+  route.backends.push_back(
+      {"ns/a:80", 3, true, {{"10.0.0.1", 80, true}, {"10.0.0.2", 80, false}}, {}, {}});
   route.backends.push_back({"ns/b:80", 0, true, {{"10.0.0.3", 80, true}}, {}, {}});
   route.backends.push_back({"ns/missing:80", 1, false, {}, {}, {}});
   vhost.routes.push_back(route);

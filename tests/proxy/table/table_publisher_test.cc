@@ -118,6 +118,78 @@ TEST(TablePublisherTest, ReadersSeeWholeTablesWhileWriterPublishesTenThousand) {
   EXPECT_TRUE(published_actions.back().expired());
 }
 
+// Tables compiled with a CompileCache share their unchanged hosts: those
+// must stay valid while any table holding them is readable, and be freed
+// once the last one is gone.
+TEST(TablePublisherTest, TablesSharingHostsThroughACompileCacheStayConsistent) {
+  constexpr uint64_t kTables = 2000;
+  const int64_t live_before = RouteTable::LiveCount();
+  std::weak_ptr<const RouteAction> shared_action;
+  {
+    TablePublisher publisher;
+    CompileCache cache;
+    auto config_for = [](uint64_t generation) {
+      ir::RouteConfig config;
+      ir::Listener listener;
+      listener.port = 80;
+      listener.bind_port = 8080;
+      for (const char* host : {"changing.example.com", "stable.example.com"}) {
+        ir::VirtualHost vhost;
+        vhost.kind = ir::HostnameKind::kExact;
+        vhost.hostname = host;
+        ir::Route route;
+        const bool changing = host[0] == 'c';
+        route.name = std::string(host) + "/" + (changing ? std::to_string(generation) : "stable");
+        route.backends.push_back({"ns/svc:80", 1, true, {{"127.0.0.1", 1, true}}, {}, {}});
+        vhost.routes.push_back(route);
+        listener.virtual_hosts.push_back(vhost);
+      }
+      config.listeners.push_back(listener);
+      return config;
+    };
+    publisher.Publish(RouteTable::Compile(config_for(1), 1, nullptr, &cache));
+    {
+      RcuThreadRegistration registration;
+      shared_action = publisher.Lookup(ViewFor("stable.example.com")).action;
+    }
+    std::atomic<bool> done{false};
+    std::atomic<uint64_t> inconsistencies{0};
+    auto reader = [&] {
+      RcuThreadRegistration registration;
+      uint64_t local_lookups = 0;
+      while (!done.load(std::memory_order_acquire) || local_lookups < 1000) {
+        const bool consistent = publisher.Read([](const RouteTable* table) {
+          LookupResult changing = table->Lookup(ViewFor("changing.example.com"));
+          LookupResult stable = table->Lookup(ViewFor("stable.example.com"));
+          return changing.status == 0 && stable.status == 0 &&
+                 changing.action->name ==
+                     "changing.example.com/" + std::to_string(table->generation()) &&
+                 stable.action->name == "stable.example.com/stable";
+        });
+        if (!consistent) inconsistencies.fetch_add(1);
+        ++local_lookups;
+      }
+    };
+    std::vector<std::thread> readers;
+    for (int i = 0; i < 2; ++i) readers.emplace_back(reader);
+    for (uint64_t generation = 2; generation <= kTables; ++generation) {
+      publisher.Publish(RouteTable::Compile(config_for(generation), generation, nullptr, &cache));
+    }
+    done.store(true, std::memory_order_release);
+    for (auto& thread : readers) thread.join();
+    EXPECT_EQ(inconsistencies.load(), 0u);
+    EXPECT_EQ(cache.reused_hosts(), 1u);
+    TablePublisher::WaitForFreed();
+    EXPECT_EQ(RouteTable::LiveCount(), live_before + 1);
+    // The stable host was never rebuilt: its action is the first one.
+    RcuThreadRegistration registration;
+    EXPECT_EQ(publisher.Lookup(ViewFor("stable.example.com")).action, shared_action.lock());
+  }
+  EXPECT_EQ(RouteTable::LiveCount(), live_before);
+  // Only the cache was left holding the stable host; it is gone with it.
+  EXPECT_TRUE(shared_action.expired());
+}
+
 TEST(TablePublisherTest, ActionHandleOutlivesReplacedTable) {
   TablePublisher publisher;
   RcuThreadRegistration registration;

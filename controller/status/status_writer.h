@@ -1,0 +1,157 @@
+#pragma once
+
+// StatusWriter writes the status translate computed (GatewayClass, Gateway,
+// HTTPRoute, Ingress) to the API server, through the status subresource:
+//   - only when it changed: it keeps the status each object has now (fed by
+//     the informers through Observe) and writes only when the merged status
+//     differs, so an unchanged reconcile costs no request;
+//   - merged (status_merge.h): lastTransitionTime kept where a condition did
+//     not change, other controllers' HTTPRoute parents entries kept as they
+//     are;
+//   - guarded by the object's resourceVersion (a merge patch carrying
+//     metadata.resourceVersion): on 409 Conflict it reads the object again
+//     and merges again;
+//   - coalesced: Update only records the latest desired status and marks the
+//     object dirty; the writer's own thread waits a hold-off after the first
+//     change, then writes each dirty object once with the latest status. A
+//     burst of route changes therefore costs each Gateway one write per
+//     pass, not one per route;
+//   - only while is_leader() holds (every replica computes status, one
+//     writes it); losing leadership stops writes and touches nothing else.
+// Ingress status.loadBalancer.ingress comes from --publish-service (that
+// Service's status.loadBalancer.ingress, observed like any object) when set,
+// else from translate (--publish-address).
+//
+// Threading: Update is called on the reconciler thread and never blocks on
+// the network; Observe/Forget on informer threads; every public method is
+// safe from any thread. Requests run on the writer's own thread.
+// Lifetime: the client and metrics must outlive the writer (or its Stop).
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "controller/kube/backoff.h"
+#include "controller/kube/kube_client.h"
+#include "controller/translate/translate.h"
+
+namespace atrium::admin {
+class ControlPlaneMetrics;
+}
+
+namespace atrium::status {
+
+struct StatusWriterOptions {
+  std::string controller_name = translate::kGatewayControllerName;
+  // "namespace/name" of the Service whose load-balancer ingress is
+  // published on Ingresses; empty: translate's publish addresses.
+  std::string publish_service;
+  // Wait this long after the first change of a burst before writing.
+  std::chrono::milliseconds holdoff{100};
+  // Conflicts (409) retried per object and pass before giving up until the
+  // next pass.
+  int max_conflict_retries = 5;
+  // Delay between passes after a failed write (5xx, 429, connection).
+  kube::BackoffOptions backoff;
+  // How often leadership is looked at while nothing else happens.
+  std::chrono::milliseconds leader_poll{std::chrono::seconds(1)};
+  // Only write while this returns true; null: always write.
+  std::function<bool()> is_leader;
+  // The wall clock, for lastTransitionTime; null: the system clock.
+  std::function<std::chrono::system_clock::time_point()> clock;
+};
+
+class StatusWriter {
+ public:
+  StatusWriter(kube::KubeClient& client, StatusWriterOptions options,
+               admin::ControlPlaneMetrics* metrics = nullptr);
+  ~StatusWriter();
+  StatusWriter(const StatusWriter&) = delete;
+  StatusWriter& operator=(const StatusWriter&) = delete;
+
+  void Start();
+  // Stop interrupts a write in flight and joins the writer thread.
+  void Stop();
+
+  // Update records the statuses of one reconcile (the reconciler's
+  // StatusSink). Objects missing from statuses are no longer ours; their
+  // status is left as it is.
+  void Update(const std::vector<translate::ObjectStatus>& statuses);
+
+  // Observe records an object as the API server has it now (informer
+  // upserts of every kind may be passed; only the kinds with status, and the
+  // publish Service, are kept). Forget drops a deleted object.
+  void Observe(std::string_view kind, const nlohmann::json& object);
+  void Forget(std::string_view kind, const std::string& key);
+
+  // Resync re-checks every object (after this replica became leader).
+  void Resync();
+
+  // WaitIdle waits until nothing is left to write (tests, shutdown).
+  bool WaitIdle(std::chrono::milliseconds timeout) const;
+
+  // writes counts status writes sent (successful or not).
+  uint64_t writes() const;
+
+ private:
+  // ObjectId sorts GatewayClasses first, then Gateways, HTTPRoutes and
+  // Ingresses, so that a pass updates Gateways before their routes.
+  struct ObjectId {
+    int rank = 0;
+    std::string kind;
+    std::string ns;
+    std::string name;
+    auto operator<=>(const ObjectId&) const = default;
+  };
+  struct Current {
+    std::string resource_version;
+    nlohmann::json status;
+  };
+  struct Written {
+    nlohmann::json desired;  // translate's status, before merging
+    nlohmann::json result;   // the status the server held after our write
+  };
+  enum class WriteResult { kDone, kRetryLater };
+
+  static std::optional<ObjectId> IdFor(std::string_view kind, const std::string& ns,
+                                       const std::string& name);
+  void Run(std::stop_token stop);
+  WriteResult WriteOne(const ObjectId& id, const std::stop_token& stop,
+                       std::optional<std::chrono::seconds>* retry_after);
+  bool Leading() const;
+  void MarkAllDirtyLocked();
+  void MarkDirtyLocked(const ObjectId& id);
+  std::string Now() const;
+
+  kube::KubeClient& client_;
+  const StatusWriterOptions options_;
+  admin::ControlPlaneMetrics* const metrics_;
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable_any changed_;
+  std::map<ObjectId, translate::ObjectStatus> desired_;
+  std::map<ObjectId, Current> current_;
+  std::map<ObjectId, Written> written_;
+  std::set<ObjectId> dirty_;
+  std::optional<std::chrono::steady_clock::time_point> first_dirty_;
+  nlohmann::json publish_ingress_;  // the publish Service's load-balancer ingress
+  bool in_pass_ = false;
+  uint64_t writes_ = 0;
+
+  std::jthread thread_;
+};
+
+}  // namespace atrium::status

@@ -1,0 +1,327 @@
+#include "controller/translate/httproute_translator.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "controller/translate/conditions.h"
+#include "controller/translate/httproute_rule.h"
+#include "controller/translate/input.h"
+#include "controller/translate/object_meta.h"
+
+namespace atrium::translate {
+namespace {
+
+// RouteHostname is one hostname of a route: as a matching rule, and as
+// written (for precedence, which uses the route's own hostnames).
+struct RouteHostname {
+  Host host;
+  std::string written;
+  bool operator<(const RouteHostname& other) const {
+    return std::tie(host, written) < std::tie(other.host, other.written);
+  }
+};
+
+struct ParentRef {
+  nlohmann::json echo;  // as status.parents[].parentRef
+  std::string group;
+  std::string kind;
+  std::string ns;
+  std::string name;
+  std::optional<std::string> section_name;
+  std::optional<int64_t> port;
+};
+
+struct Attachment {
+  GatewayListener* listener;
+  std::set<RouteHostname> hostnames;  // intersected with the listener's
+};
+
+ParentRef ParseParentRef(const nlohmann::json& ref, const std::string& path,
+                         const std::string& route_ns) {
+  ParentRef parent;
+  parent.group = String(ref, "group", path, kGatewayGroup);
+  parent.kind = String(ref, "kind", path, "Gateway");
+  parent.name = String(ref, "name", path);
+  std::optional<std::string> ns = OptString(ref, "namespace", path);
+  parent.ns = ns.value_or(route_ns);
+  parent.section_name = OptString(ref, "sectionName", path);
+  parent.port = OptInt(ref, "port", path);
+  parent.echo = {{"group", parent.group}, {"kind", parent.kind}, {"name", parent.name}};
+  if (ns) parent.echo["namespace"] = *ns;
+  if (parent.section_name) parent.echo["sectionName"] = *parent.section_name;
+  if (parent.port) parent.echo["port"] = *parent.port;
+  return parent;
+}
+
+bool NamespaceAllowed(const GatewayListener& listener, const GatewayModel& gateway,
+                      const std::string& route_ns, const NamespaceIndex& namespaces) {
+  switch (listener.from) {
+    case FromNamespaces::kAll:
+      return true;
+    case FromNamespaces::kSame:
+      return route_ns == gateway.meta.ns;
+    case FromNamespaces::kSelector:
+      return listener.selector && listener.selector->Matches(namespaces.LabelsOf(route_ns));
+  }
+  return false;
+}
+
+// Attach decides whether the route attaches to parent, filling attachments
+// with the listeners it attaches to. Returns the Accepted condition.
+ConditionState Attach(const ParentRef& parent, GatewayModel& gateway,
+                      const std::vector<RouteHostname>& hostnames, const std::string& route_ns,
+                      const NamespaceIndex& namespaces, std::vector<Attachment>& attachments) {
+  std::vector<GatewayListener*> candidates;
+  for (GatewayListener& listener : gateway.listeners) {
+    if (parent.section_name && listener.name != *parent.section_name) continue;
+    if (parent.port && listener.port != *parent.port) continue;
+    candidates.push_back(&listener);
+  }
+  if (candidates.empty()) {
+    std::string what = parent.section_name ? "named " + *parent.section_name : "";
+    if (parent.port)
+      what += (what.empty() ? "" : " ") + ("on port " + std::to_string(*parent.port));
+    return {false, "NoMatchingParent",
+            "Gateway " + gateway.meta.Key() + " has no listener " + what};
+  }
+  if (!gateway.accepted.status) {
+    return {false, "NoMatchingParent", "Gateway " + gateway.meta.Key() + " is not accepted"};
+  }
+  std::vector<GatewayListener*> allowed;
+  for (GatewayListener* listener : candidates) {
+    if (listener->allows_http_route && NamespaceAllowed(*listener, gateway, route_ns, namespaces)) {
+      allowed.push_back(listener);
+    }
+  }
+  if (allowed.empty()) {
+    return {false, "NotAllowedByListeners",
+            "no listener of Gateway " + gateway.meta.Key() + " allows HTTPRoutes from namespace " +
+                route_ns};
+  }
+  for (GatewayListener* listener : allowed) {
+    Attachment attachment{listener, {}};
+    if (hostnames.empty()) {
+      attachment.hostnames.insert({listener->hostname, ""});
+    } else {
+      for (const RouteHostname& hostname : hostnames) {
+        if (std::optional<Host> shared = Intersect(listener->hostname, hostname.host)) {
+          attachment.hostnames.insert({*shared, hostname.written});
+        }
+      }
+    }
+    if (!attachment.hostnames.empty()) attachments.push_back(std::move(attachment));
+  }
+  if (attachments.empty()) {
+    return {false, "NoMatchingListenerHostname",
+            "no listener of Gateway " + gateway.meta.Key() +
+                " has a hostname that intersects the route's hostnames"};
+  }
+  return {true, "Accepted", "Route is accepted"};
+}
+
+std::vector<RouteHostname> ParseHostnames(const nlohmann::json& spec) {
+  std::vector<RouteHostname> result;
+  const nlohmann::json& hostnames = Array(spec, "hostnames", "spec");
+  for (size_t i = 0; i < hostnames.size(); ++i) {
+    std::string path = Path("spec.hostnames", i);
+    std::string written = StringValue(hostnames[i], path);
+    std::optional<Host> host = ParseGatewayHostname(written);
+    if (!host) {
+      throw RuleError{"UnsupportedValue",
+                      path + ": \"" + written + "\" is not a valid hostname or wildcard"};
+    }
+    result.push_back({*host, written});
+  }
+  return result;
+}
+
+// AddRouteEntries places every match of every rule on the listener's sockets.
+void AddRouteEntries(const ObjectMeta& meta, const std::vector<ParsedRule>& rules,
+                     const Attachment& attachment, size_t gateway_rank, ConfigDraft& draft) {
+  const GatewayListener& listener = *attachment.listener;
+  for (const SocketKey& socket : listener.sockets) {
+    for (const RouteHostname& hostname : attachment.hostnames) {
+      for (const ParsedRule& rule : rules) {
+        for (size_t m = 0; m < rule.matches.size(); ++m) {
+          RouteEntry entry;
+          entry.socket = socket;
+          entry.claim = listener.hostname;
+          entry.hostname = hostname.host;
+          entry.source = "HTTPRoute/" + meta.Key() + "/" + std::to_string(rule.index) + "/" +
+                         std::to_string(m);
+          ir::Route& route = entry.route;
+          route.name =
+              "httproute/" + meta.ns + "/" + meta.name + "/rule/" + std::to_string(rule.index);
+          route.match = rule.matches[m];
+          route.filters = rule.filters;
+          route.backends = rule.backends;
+          route.direct_status = rule.direct_status;
+          route.timeouts = rule.timeouts;
+          route.retry = rule.retry;
+          ResolveRedirectPorts(route, static_cast<uint16_t>(listener.port), listener.tls);
+          PrecedenceKey& key = entry.precedence;
+          SetHostPrecedence(hostname.written, key);
+          SetMatchPrecedence(route.match, key);
+          key.gateway_rank = gateway_rank;
+          key.creation_timestamp = meta.creation_timestamp;
+          key.ns = meta.ns;
+          key.name = meta.name;
+          key.kind = "HTTPRoute";
+          key.rule_index = rule.index;
+          key.match_index = m;
+          draft.entries.push_back(std::move(entry));
+        }
+      }
+    }
+  }
+}
+
+void TranslateHttpRoute(const ObjectMeta& meta, const nlohmann::json& object,
+                        const state::ClusterState& state, const Options& options,
+                        const ServiceIndex& services, const ReferenceGrantIndex& grants,
+                        const NamespaceIndex& namespaces, GatewayModels& gateways,
+                        ConfigDraft& draft, std::vector<ObjectStatus>& statuses,
+                        ProblemList& problems) {
+  const nlohmann::json& spec = Object(object, "spec", "");
+  std::vector<ParentRef> ours;
+  const nlohmann::json& parent_refs = Array(spec, "parentRefs", "spec");
+  for (size_t i = 0; i < parent_refs.size(); ++i) {
+    ParentRef parent = ParseParentRef(parent_refs[i], Path("spec.parentRefs", i), meta.ns);
+    if (parent.group != kGatewayGroup || parent.kind != "Gateway") continue;
+    std::string key = parent.ns + "/" + parent.name;
+    if (gateways.contains(key)) {
+      bool duplicate = std::any_of(ours.begin(), ours.end(),
+                                   [&](const ParentRef& p) { return p.echo == parent.echo; });
+      if (!duplicate) ours.push_back(std::move(parent));
+    } else if (!state.gateways.contains(key)) {
+      problems.Add(state::kHttpRoute, meta.ns, meta.name,
+                   "parentRef Gateway " + key + " does not exist");
+    }
+  }
+  if (ours.empty()) return;  // another controller's route, or attached to nothing
+
+  std::optional<ConditionState> rejection;
+  std::vector<RouteHostname> hostnames;
+  std::vector<ParsedRule> rules;
+  std::vector<std::string> dropped;
+  std::vector<RefIssue> issues;
+  RuleContext context{meta, services, grants, options};
+  try {
+    hostnames = ParseHostnames(spec);
+    const nlohmann::json& rule_list = Array(spec, "rules", "spec");
+    // No rules: the CRD default, one rule matching PathPrefix "/".
+    const nlohmann::json default_rules = nlohmann::json::array({nlohmann::json::object()});
+    const nlohmann::json& effective = rule_list.empty() ? default_rules : rule_list;
+    std::optional<RuleError> first_error;
+    for (size_t i = 0; i < effective.size(); ++i) {
+      try {
+        rules.push_back(ParseRule(effective[i], i, context, issues));
+      } catch (const RuleError& error) {
+        dropped.push_back("rule " + std::to_string(i) + ": " + error.message);
+        if (!first_error) first_error = error;
+      } catch (const InputError& error) {
+        dropped.push_back("rule " + std::to_string(i) + ": " + error.what());
+        if (!first_error) first_error = RuleError{"UnsupportedValue", error.what()};
+      }
+    }
+    if (rules.empty()) {
+      std::string message = "all rules are invalid: ";
+      for (size_t i = 0; i < dropped.size(); ++i) message += (i ? "; " : "") + dropped[i];
+      rejection = ConditionState{false, first_error->reason, message};
+    }
+  } catch (const RuleError& error) {
+    rejection = ConditionState{false, error.reason, error.message};
+  } catch (const InputError& error) {
+    rejection = ConditionState{false, "UnsupportedValue", error.what()};
+  }
+  if (rejection) {
+    problems.Add(state::kHttpRoute, meta.ns, meta.name, "not accepted: " + rejection->message);
+  } else {
+    for (const std::string& message : dropped) {
+      problems.Add(state::kHttpRoute, meta.ns, meta.name, "dropped " + message);
+    }
+  }
+  for (const RefIssue& issue : issues) {
+    problems.Add(state::kHttpRoute, meta.ns, meta.name, issue.reason + ": " + issue.message);
+  }
+
+  ConditionState resolved_refs{true, "ResolvedRefs", "All references are resolved"};
+  if (!issues.empty()) {
+    std::string message;
+    for (const RefIssue& issue : issues) message += (message.empty() ? "" : "; ") + issue.message;
+    resolved_refs = {false, issues.front().reason, message};
+  }
+
+  std::set<const GatewayListener*> counted;
+  nlohmann::json parents = nlohmann::json::array();
+  for (const ParentRef& parent : ours) {
+    GatewayModel& gateway = gateways.at(parent.ns + "/" + parent.name);
+    std::vector<Attachment> attachments;
+    ConditionState accepted = Attach(parent, gateway, hostnames, meta.ns, namespaces, attachments);
+    bool parent_specific = !accepted.status;
+    if (accepted.status && rejection) accepted = *rejection;
+    if (parent_specific) {  // route-wide rejections are reported once, above
+      problems.Add(state::kHttpRoute, meta.ns, meta.name,
+                   "not accepted by Gateway " + gateway.meta.Key() + " (" + accepted.reason +
+                       "): " + accepted.message);
+    } else if (accepted.status) {
+      for (const Attachment& attachment : attachments) {
+        if (counted.insert(attachment.listener).second) ++attachment.listener->attached_routes;
+        if (attachment.listener->programmed) {
+          AddRouteEntries(meta, rules, attachment, gateway.rank, draft);
+        }
+      }
+    }
+    nlohmann::json conditions = nlohmann::json::array();
+    conditions.push_back(
+        Condition("Accepted", accepted.status, accepted.reason, accepted.message, meta.generation));
+    conditions.push_back(Condition("ResolvedRefs", resolved_refs.status, resolved_refs.reason,
+                                   resolved_refs.message, meta.generation));
+    if (accepted.status && !dropped.empty()) {
+      std::string message = "Dropped Rule(s): ";
+      for (size_t i = 0; i < dropped.size(); ++i) message += (i ? "; " : "") + dropped[i];
+      conditions.push_back(
+          Condition("PartiallyInvalid", true, "UnsupportedValue", message, meta.generation));
+    }
+    parents.push_back({{"parentRef", parent.echo},
+                       {"controllerName", kGatewayControllerName},
+                       {"conditions", std::move(conditions)}});
+  }
+  statuses.push_back({std::string(state::kHttpRoute), meta.ns, meta.name, meta.generation,
+                      nlohmann::json{{"parents", std::move(parents)}}});
+}
+
+}  // namespace
+
+void TranslateHttpRoutes(const state::ClusterState& state, const Options& options,
+                         const ServiceIndex& services, const ReferenceGrantIndex& grants,
+                         const NamespaceIndex& namespaces, GatewayModels& gateways,
+                         ConfigDraft& draft, std::vector<ObjectStatus>& statuses,
+                         ProblemList& problems) {
+  for (const auto& [key, object] : state.http_routes) {
+    ObjectMeta meta;
+    try {
+      meta = ParseObjectMeta(object);
+    } catch (const std::exception& e) {
+      auto [ns, name] = SplitKey(key);
+      problems.Add(state::kHttpRoute, ns, name, std::string("malformed HTTPRoute: ") + e.what());
+      continue;
+    }
+    // Parsing happens before any draft change, so a malformed route adds
+    // nothing but a problem.
+    size_t entries_before = draft.entries.size();
+    size_t statuses_before = statuses.size();
+    try {
+      TranslateHttpRoute(meta, object, state, options, services, grants, namespaces, gateways,
+                         draft, statuses, problems);
+    } catch (const std::exception& e) {
+      draft.entries.resize(entries_before);
+      statuses.resize(statuses_before);
+      problems.Add(state::kHttpRoute, meta.ns, meta.name,
+                   std::string("malformed HTTPRoute: ") + e.what());
+    }
+  }
+}
+
+}  // namespace atrium::translate

@@ -1,0 +1,51 @@
+#include "controller/translate/precedence.h"
+
+#include <tuple>
+
+namespace atrium::translate {
+
+std::string NormalizedPrefix(const std::string& value) {
+  std::string result = value;
+  while (result.size() > 1 && result.back() == '/') result.pop_back();
+  return result;
+}
+
+void SetMatchPrecedence(const ir::RouteMatch& match, PrecedenceKey& key) {
+  switch (match.path.kind) {
+    case ir::PathMatchKind::kExact:
+      key.path_class = 0;
+      key.path_chars = match.path.value.size();
+      break;
+    case ir::PathMatchKind::kRegularExpression:
+      key.path_class = 1;
+      key.path_chars = match.path.value.size();
+      break;
+    case ir::PathMatchKind::kPrefix:
+      key.path_class = 2;
+      key.path_chars = NormalizedPrefix(match.path.value).size();
+      break;
+  }
+  key.has_method = !match.method.empty();
+  key.header_count = match.headers.size();
+  key.query_count = match.query_params.size();
+}
+
+void SetHostPrecedence(std::string_view route_hostname, PrecedenceKey& key) {
+  bool wildcard = route_hostname.starts_with("*");
+  key.exact_host_chars = wildcard ? 0 : route_hostname.size();
+  key.host_chars = route_hostname.size();
+}
+
+bool Before(const PrecedenceKey& a, const PrecedenceKey& b) {
+  // Larger is better for counts: compare b's counts against a's.
+  return std::forward_as_tuple(a.fallback, b.exact_host_chars, b.host_chars, a.path_class,
+                               b.path_chars, b.has_method, b.header_count, b.query_count,
+                               a.gateway_rank, a.creation_timestamp, a.ns, a.name, a.kind,
+                               a.rule_index, a.match_index) <
+         std::forward_as_tuple(b.fallback, a.exact_host_chars, a.host_chars, b.path_class,
+                               a.path_chars, a.has_method, a.header_count, a.query_count,
+                               b.gateway_rank, b.creation_timestamp, b.ns, b.name, b.kind,
+                               b.rule_index, b.match_index);
+}
+
+}  // namespace atrium::translate

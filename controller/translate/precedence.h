@@ -1,0 +1,63 @@
+#pragma once
+
+// Route precedence: the order in which routes sharing a VirtualHost are
+// tried (the first match wins in the data plane). One order serves both APIs
+// so that Ingress and HTTPRoute routes can be merged on one host:
+//
+//  1. Ingress default backends last of all (they catch what nothing else does).
+//  2. Hostname: more characters in a matching non-wildcard hostname, then more
+//     characters in a matching hostname (HTTPRoute spec.hostnames), using the
+//     hostname written on the route, not the listener intersection.
+//  3. Path: Exact, then RegularExpression, then Prefix; within each, longer
+//     values first (a Prefix's trailing slash does not count). This is the
+//     HTTPRoute order ("Exact", then longest "Prefix"; regex precedence is
+//     implementation-specific) and also the Ingress order (longest path first,
+//     Exact before Prefix on equal paths): an Exact and a Prefix path can only
+//     both match a request when the Exact one is at least as long.
+//  4. A method match, then more header matches, then more query matches.
+//  5. Ties across routes: routes attached through an older Gateway first
+//     (Gateways sharing a socket; Ingress counts after every Gateway), then
+//     the oldest route, then namespace/name, then kind.
+//  6. Ties within a route: rule order, then match order.
+
+#include <cstddef>
+#include <string>
+
+#include "controller/ir/route_config.h"
+
+namespace atrium::translate {
+
+struct PrecedenceKey {
+  bool fallback = false;
+  size_t exact_host_chars = 0;
+  size_t host_chars = 0;
+  int path_class = 2;  // 0 Exact, 1 RegularExpression, 2 Prefix
+  size_t path_chars = 0;
+  bool has_method = false;
+  size_t header_count = 0;
+  size_t query_count = 0;
+  size_t gateway_rank = 0;
+  std::string creation_timestamp;
+  std::string ns;
+  std::string name;
+  std::string kind;
+  size_t rule_index = 0;
+  size_t match_index = 0;
+};
+
+// SetMatchPrecedence fills the path, method, header and query parts of key
+// from match.
+void SetMatchPrecedence(const ir::RouteMatch& match, PrecedenceKey& key);
+
+// SetHostPrecedence fills the hostname part of key from the hostname written
+// on the route ("" when the route names none).
+void SetHostPrecedence(std::string_view route_hostname, PrecedenceKey& key);
+
+// Before tells whether a takes precedence over b.
+bool Before(const PrecedenceKey& a, const PrecedenceKey& b);
+
+// NormalizedPrefix strips the trailing slash of a prefix path ("/foo/" ->
+// "/foo"), keeping "/" as is: the data plane ignores it when matching.
+std::string NormalizedPrefix(const std::string& value);
+
+}  // namespace atrium::translate

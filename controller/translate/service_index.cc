@@ -1,0 +1,136 @@
+#include "controller/translate/service_index.h"
+
+#include <algorithm>
+
+#include "controller/translate/hostnames.h"
+#include "controller/translate/input.h"
+#include "controller/translate/object_meta.h"
+
+namespace atrium::translate {
+namespace {
+
+constexpr std::string_view kServiceNameLabel = "kubernetes.io/service-name";
+
+std::string JoinKey(std::string_view ns, std::string_view name) {
+  std::string key(ns);
+  key += '/';
+  key += name;
+  return key;
+}
+
+Service ParseService(const nlohmann::json& object) {
+  ObjectMeta meta = ParseObjectMeta(object);
+  const nlohmann::json& spec = Object(object, "spec", "");
+  Service service;
+  service.ns = meta.ns;
+  service.name = meta.name;
+  service.type = String(spec, "type", "spec", "ClusterIP");
+  const nlohmann::json& ports = Array(spec, "ports", "spec");
+  for (size_t i = 0; i < ports.size(); ++i) {
+    std::string path = Path("spec.ports", i);
+    ServicePort port;
+    port.port = OptInt(ports[i], "port", path).value_or(0);
+    port.name = String(ports[i], "name", path);
+    port.protocol = String(ports[i], "protocol", path, "TCP");
+    port.app_protocol = String(ports[i], "appProtocol", path);
+    if (port.port < 1 || port.port > 65535) throw InputError(path + ".port: out of range");
+    service.ports.push_back(std::move(port));
+  }
+  return service;
+}
+
+}  // namespace
+
+const ServicePort* Service::FindPort(int64_t number) const {
+  for (const ServicePort& port : ports) {
+    if (port.port == number && port.protocol == "TCP") return &port;
+  }
+  return nullptr;
+}
+
+const ServicePort* Service::FindPort(std::string_view port_name) const {
+  for (const ServicePort& port : ports) {
+    if (port.name == port_name && port.protocol == "TCP") return &port;
+  }
+  return nullptr;
+}
+
+ServiceIndex::ServiceIndex(const state::ClusterState& state, ProblemList& problems) {
+  for (const auto& [key, object] : state.services) {
+    try {
+      Service service = ParseService(object);
+      services_[JoinKey(service.ns, service.name)] = std::move(service);
+    } catch (const std::exception& e) {
+      auto [ns, name] = SplitKey(key);
+      problems.Add(state::kService, ns, name, std::string("malformed Service: ") + e.what());
+    }
+  }
+  for (const auto& [key, object] : state.endpoint_slices) {
+    try {
+      ObjectMeta meta = ParseObjectMeta(object);
+      auto label = meta.labels.find(std::string(kServiceNameLabel));
+      if (label == meta.labels.end()) continue;  // not owned by a Service
+      std::string address_type = String(object, "addressType", "");
+      if (address_type != "IPv4" && address_type != "IPv6") continue;  // FQDN: not dialable
+      Slice slice;
+      const nlohmann::json& ports = Array(object, "ports", "");
+      for (size_t i = 0; i < ports.size(); ++i) {
+        std::string path = Path("ports", i);
+        std::optional<int64_t> port = OptInt(ports[i], "port", path);
+        if (!port || *port < 1 || *port > 65535) continue;
+        slice.ports.push_back(
+            {String(ports[i], "name", path), String(ports[i], "protocol", path, "TCP"), *port});
+      }
+      const nlohmann::json& endpoints = Array(object, "endpoints", "");
+      for (size_t i = 0; i < endpoints.size(); ++i) {
+        std::string path = Path("endpoints", i);
+        const nlohmann::json& conditions = Object(endpoints[i], "conditions", path);
+        // A nil ready condition means ready (EndpointSlice API).
+        if (!OptBool(conditions, "ready", Path(path, "conditions")).value_or(true)) continue;
+        const nlohmann::json& addresses = Array(endpoints[i], "addresses", path);
+        for (size_t j = 0; j < addresses.size(); ++j) {
+          std::string address = StringValue(addresses[j], Path(Path(path, "addresses"), j));
+          if (!IsIpAddress(address)) {
+            problems.Add(state::kEndpointSlice, meta.ns, meta.name,
+                         "endpoint address \"" + address + "\" is not an IP address; skipped");
+            continue;
+          }
+          slice.ready_addresses.push_back(std::move(address));
+        }
+      }
+      slices_[JoinKey(meta.ns, label->second)].push_back(std::move(slice));
+    } catch (const std::exception& e) {
+      auto [ns, name] = SplitKey(key);
+      problems.Add(state::kEndpointSlice, ns, name,
+                   std::string("malformed EndpointSlice: ") + e.what());
+    }
+  }
+}
+
+const Service* ServiceIndex::Find(std::string_view ns, std::string_view name) const {
+  auto it = services_.find(JoinKey(ns, name));
+  return it == services_.end() ? nullptr : &it->second;
+}
+
+std::vector<ir::Endpoint> ServiceIndex::Endpoints(const Service& service,
+                                                  const ServicePort& port) const {
+  std::vector<ir::Endpoint> result;
+  auto it = slices_.find(JoinKey(service.ns, service.name));
+  if (it == slices_.end()) return result;
+  for (const Slice& slice : it->second) {
+    for (const SlicePort& slice_port : slice.ports) {
+      if (slice_port.name != port.name || slice_port.protocol != port.protocol) continue;
+      for (const std::string& address : slice.ready_addresses) {
+        result.push_back(ir::Endpoint{address, static_cast<uint16_t>(slice_port.port), true});
+      }
+      break;
+    }
+  }
+  std::sort(result.begin(), result.end(), [](const ir::Endpoint& a, const ir::Endpoint& b) {
+    return std::tie(a.address, a.port) < std::tie(b.address, b.port);
+  });
+  result.erase(std::unique(result.begin(), result.end()), result.end());
+  return result;
+}
+
+}  // namespace atrium::translate

@@ -1,0 +1,64 @@
+#include "controller/translate/translate.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "controller/translate/config_draft.h"
+#include "controller/translate/gateway_translator.h"
+#include "controller/translate/httproute_translator.h"
+#include "controller/translate/ingress_translator.h"
+#include "controller/translate/namespace_index.h"
+#include "controller/translate/problems.h"
+#include "controller/translate/reference_grants.h"
+#include "controller/translate/service_index.h"
+
+namespace atrium::translate {
+
+Result Translate(const state::ClusterState& state, const Options& options) {
+  Result result;
+  ProblemList problems;
+  ServiceIndex services(state, problems);
+  ReferenceGrantIndex grants(state.reference_grants, problems);
+  NamespaceIndex namespaces(state.namespaces, problems);
+  ConfigDraft draft;
+
+  // Order matters: Gateways claim sockets before routes attach to them, and
+  // before the implicit Ingress listener joins (or cannot join) port 80.
+  GatewayModels gateways =
+      TranslateGateways(state, options, grants, draft, result.statuses, problems);
+  TranslateHttpRoutes(state, options, services, grants, namespaces, gateways, draft,
+                      result.statuses, problems);
+  GatewayStatuses(gateways, result.statuses);
+  TranslateIngresses(state, options, services, draft, result.statuses, problems);
+
+  result.config = BuildRouteConfig(std::move(draft));
+  std::sort(result.statuses.begin(), result.statuses.end(),
+            [](const ObjectStatus& a, const ObjectStatus& b) {
+              return std::tie(a.kind, a.ns, a.name) < std::tie(b.kind, b.ns, b.name);
+            });
+  result.problems = problems.Take();
+  return result;
+}
+
+nlohmann::json ToJson(const Result& result) {
+  nlohmann::json statuses = nlohmann::json::array();
+  for (const ObjectStatus& status : result.statuses) {
+    statuses.push_back({{"kind", status.kind},
+                        {"namespace", status.ns},
+                        {"name", status.name},
+                        {"generation", status.generation},
+                        {"status", status.status}});
+  }
+  nlohmann::json problems = nlohmann::json::array();
+  for (const Problem& problem : result.problems) {
+    problems.push_back({{"kind", problem.kind},
+                        {"namespace", problem.ns},
+                        {"name", problem.name},
+                        {"reason", problem.reason}});
+  }
+  return nlohmann::json{{"config", ir::ToJson(result.config)},
+                        {"statuses", std::move(statuses)},
+                        {"problems", std::move(problems)}};
+}
+
+}  // namespace atrium::translate

@@ -1,0 +1,112 @@
+#pragma once
+
+// CompiledHost is one ir::VirtualHost compiled for lookup: its routes'
+// actions in precedence order, a PathIndex over the path-only routes and a
+// RouteMatcher for each route that has to be tested (regular expressions,
+// headers, query parameters, method).
+//
+// It is immutable once built and shared (shared_ptr<const CompiledHost>) by
+// every RouteTable version whose virtual host it still is: a CompileCache
+// reuses it when the virtual host did not change, so publishing a new table
+// neither rebuilds nor evicts from the readers' caches what stayed the same.
+//
+// Thread safety: Build runs on the writer thread; Match may run on any
+// number of threads concurrently and never locks or allocates.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "controller/ir/route_config.h"
+#include "proxy/table/path_index.h"
+#include "proxy/table/route_matcher.h"
+#include "proxy/table/route_table.h"
+
+namespace atrium::table {
+
+// EndpointSetPool hands out one EndpointSet per backend name and endpoint
+// list, so every use of a backend shares it within a table, and across
+// tables while it does not change. Writer thread only.
+class EndpointSetPool {
+ public:
+  EndpointSetPool() = default;
+  // previous: the pool of the last compile, whose sets are reused when equal.
+  explicit EndpointSetPool(
+      const std::map<std::string, std::shared_ptr<const EndpointSet>>* previous)
+      : previous_(previous) {}
+
+  // Get returns the set of backend's ready endpoints.
+  std::shared_ptr<const EndpointSet> Get(const ir::Backend& backend);
+  // Adopt records a set already used by a reused host.
+  void Adopt(const std::string& name, const std::shared_ptr<const EndpointSet>& set);
+
+  // sets: the latest set of each backend name.
+  const std::map<std::string, std::shared_ptr<const EndpointSet>>& sets() const { return sets_; }
+  std::map<std::string, std::shared_ptr<const EndpointSet>> TakeSets() { return std::move(sets_); }
+
+ private:
+  const std::map<std::string, std::shared_ptr<const EndpointSet>>* previous_ = nullptr;
+  std::map<std::string, std::shared_ptr<const EndpointSet>> sets_;
+};
+
+class alignas(64) CompiledHost {
+ public:
+  static constexpr uint32_t kNoRoute = PathIndex::kNone;
+
+  // Build compiles vhost for a listener with spec port listener_port. Routes
+  // whose regular expressions RE2 rejects are left out and described in
+  // errors() ("route-name: reason").
+  static std::shared_ptr<const CompiledHost> Build(const ir::VirtualHost& vhost,
+                                                   uint16_t listener_port, bool listener_tls,
+                                                   EndpointSetPool& endpoint_sets);
+
+  // Match returns the index of the first route in precedence order that
+  // matches request, or kNoRoute.
+  uint32_t Match(const RequestView& request) const {
+    uint32_t best = paths_.Find(request.path);
+    for (uint32_t i = 0; i < tested_count_; ++i) {
+      const auto& [index, matcher] = tested_[i];
+      if (index >= best) break;
+      if (matcher->Matches(request)) return index;
+    }
+    return best;
+  }
+
+  // action is the action of route index (a Match result other than kNoRoute).
+  const std::shared_ptr<const RouteAction>& action(uint32_t index) const { return actions_[index]; }
+
+  const std::vector<std::shared_ptr<const RouteAction>>& actions() const { return action_storage_; }
+  const std::vector<std::string>& errors() const { return errors_; }
+  // endpoint_sets lists the (backend name, set) pairs the actions use, in
+  // order, without repeats in a row: what a reused host hands to the
+  // EndpointSetPool of the new table.
+  const std::vector<std::pair<std::string, std::shared_ptr<const EndpointSet>>>& endpoint_sets()
+      const {
+    return endpoint_sets_;
+  }
+
+  struct PassKey {
+   private:
+    friend class CompiledHost;
+    PassKey() = default;
+  };
+  explicit CompiledHost(PassKey) {}
+
+ private:
+  // The first cache line holds everything a lookup of a path-only route
+  // reads from the host, so a cold host costs one miss here.
+  PathIndex paths_;                                              // path-only routes
+  const std::shared_ptr<const RouteAction>* actions_ = nullptr;  // action_storage_.data()
+  uint32_t tested_count_ = 0;                                    // tested_.size()
+
+  // Routes that must be tested, ascending by index.
+  std::vector<std::pair<uint32_t, std::unique_ptr<RouteMatcher>>> tested_;
+  std::vector<std::shared_ptr<const RouteAction>> action_storage_;  // in precedence order
+  std::vector<std::string> errors_;
+  std::vector<std::pair<std::string, std::shared_ptr<const EndpointSet>>> endpoint_sets_;
+};
+
+}  // namespace atrium::table

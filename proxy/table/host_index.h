@@ -1,0 +1,121 @@
+#pragma once
+
+// HostIndex picks the virtual host of one listener for a request's Host
+// header: the exact hostname first, then the most specific wildcard (the
+// longest suffix; an Ingress "*.example.com" covers exactly one label, a
+// Gateway API one covers one or more), then the catch-all. It never falls
+// back to a less specific host once one matched.
+//
+// The Host header is normalized (port and one trailing dot stripped,
+// lowercased) and hashed in one pass into a stack buffer. Wildcard suffixes
+// are hashed only when the exact lookup misses and wildcards exist.
+//
+// Thread safety: immutable after construction; Find may run on any number
+// of threads concurrently. Find never allocates.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controller/ir/route_config.h"
+#include "proxy/table/hash_index.h"
+#include "proxy/table/key_hash.h"
+
+namespace atrium::table {
+
+inline constexpr size_t kMaxHostLength = 255;
+
+// HostWithoutPort strips a port ("a.b:80" -> "a.b", "[::1]:80" -> "[::1]")
+// and then one trailing dot; it does not change case.
+std::string_view HostWithoutPort(std::string_view host);
+
+// HostIndexKey is the key a configured hostname of kind is stored under:
+// the normalized hostname, or for wildcards its suffix ("*.Example.com" ->
+// ".example.com"). Empty for kAny.
+std::string HostIndexKey(ir::HostnameKind kind, std::string_view hostname);
+
+template <typename Value>
+class HostIndex {
+ public:
+  struct Entry {
+    ir::HostnameKind kind;
+    std::string hostname;  // as in ir::VirtualHost
+    Value value;
+  };
+
+  HostIndex() = default;
+  // When several entries have the same kind and key, the first wins.
+  explicit HostIndex(const std::vector<Entry>& entries) : seed_(RandomHashSeed()) {
+    std::vector<typename HashIndex<Value>::Item> exact;
+    std::vector<typename HashIndex<Value>::Item> one_label;
+    std::vector<typename HashIndex<Value>::Item> any_labels;
+    for (const Entry& entry : entries) {
+      std::string key = HostIndexKey(entry.kind, entry.hostname);
+      const uint64_t hash = HashKey(seed_, key);
+      switch (entry.kind) {
+        case ir::HostnameKind::kAny:
+          if (!has_any_) {
+            has_any_ = true;
+            any_ = entry.value;
+          }
+          break;
+        case ir::HostnameKind::kExact:
+          exact.push_back({hash, std::move(key), entry.value});
+          break;
+        case ir::HostnameKind::kWildcardOneLabel:
+          one_label.push_back({hash, std::move(key), entry.value});
+          break;
+        case ir::HostnameKind::kWildcardAnyLabels:
+          any_labels.push_back({hash, std::move(key), entry.value});
+          break;
+      }
+    }
+    exact_ = HashIndex<Value>(exact);
+    one_label_ = HashIndex<Value>(one_label);
+    any_labels_ = HashIndex<Value>(any_labels);
+  }
+
+  // Find returns the value of the most specific host for a raw Host header
+  // value, or nullptr when none (not even a catch-all) applies.
+  const Value* Find(std::string_view raw_host) const {
+    std::string_view host = HostWithoutPort(raw_host);
+    if (host.size() > kMaxHostLength) host = std::string_view();
+    std::array<char, kMaxHostLength> buffer;
+    const uint64_t hash = LowerAndHashKey(seed_, host.data(), host.size(), buffer.data());
+    const std::string_view lowered(buffer.data(), host.size());
+    if (const Value* value = exact_.Find(hash, lowered)) return value;
+    if (!one_label_.empty() || !any_labels_.empty()) {
+      if (const Value* value = FindWildcard(lowered)) return value;
+    }
+    return has_any_ ? &any_ : nullptr;
+  }
+
+ private:
+  const Value* FindWildcard(std::string_view host) const {
+    // Suffixes from the longest (most specific) to the shortest; only the
+    // longest can satisfy a one-label wildcard.
+    bool first = true;
+    for (size_t dot = host.find('.'); dot != std::string_view::npos && dot + 1 < host.size();
+         dot = host.find('.', dot + 1)) {
+      const std::string_view suffix = host.substr(dot);
+      const uint64_t hash = HashKey(seed_, suffix);
+      if (first) {
+        if (const Value* value = one_label_.Find(hash, suffix)) return value;
+        first = false;
+      }
+      if (const Value* value = any_labels_.Find(hash, suffix)) return value;
+    }
+    return nullptr;
+  }
+
+  uint64_t seed_ = 0;
+  HashIndex<Value> exact_;
+  HashIndex<Value> one_label_;   // ".example.com" for Ingress "*.example.com"
+  HashIndex<Value> any_labels_;  // ".example.com" for Gateway API "*.example.com"
+  bool has_any_ = false;
+  Value any_{};
+};
+
+}  // namespace atrium::table
