@@ -184,6 +184,11 @@ void MarkConflicts(std::vector<GatewayListener>& listeners) {
           true, "HostnameConflict",
           "several listeners on port " + std::to_string(listener.port) + " use " + host};
     }
+    // None of the conflicted listeners is served (the spec forbids picking a
+    // winner): not accepted, reason Invalid as the conformance suite expects.
+    if (listener.conflicted.status) {
+      listener.accepted = {false, "Invalid", "conflicted: " + listener.conflicted.message};
+    }
   }
 }
 
@@ -313,6 +318,7 @@ void ClaimSockets(const GatewayModel& gateway, const std::vector<std::string>& a
         listener.conflicted = {true, "ProtocolConflict",
                                "port " + std::to_string(listener.port) + " is already " +
                                    (it->second.tls ? "HTTPS" : "HTTP") + " on " + it->second.owner};
+        listener.accepted = {false, "Invalid", "conflicted: " + listener.conflicted.message};
         return;
       }
     }

@@ -217,6 +217,8 @@ spec:
   for (const char* name : {"a", "b"}) {
     const nlohmann::json& listener = Listener(result, "gw", name);
     EXPECT_EQ(ConditionOf(listener["conditions"], "Conflicted"), "True/HostnameConflict") << name;
+    // As GatewayListenerProtocolAndRouteKindConflicts expects.
+    EXPECT_EQ(ConditionOf(listener["conditions"], "Accepted"), "False/Invalid") << name;
     EXPECT_EQ(ConditionOf(listener["conditions"], "Programmed"), "False/Invalid") << name;
   }
   for (const char* name : {"d", "e"}) {
@@ -275,6 +277,8 @@ spec:
                                 options);
   EXPECT_EQ(ConditionOf(Listener(result, "newest", "https-on-80")["conditions"], "Conflicted"),
             "True/ProtocolConflict");
+  EXPECT_EQ(ConditionOf(Listener(result, "newest", "https-on-80")["conditions"], "Accepted"),
+            "False/Invalid");
   EXPECT_EQ(ConditionOf(Listener(result, "new", "port-8080")["conditions"], "Accepted"),
             "False/PortUnavailable");
   EXPECT_EQ(ConditionOf(Listener(result, "new", "http-b")["conditions"], "Programmed"),
