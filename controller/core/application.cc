@@ -11,6 +11,7 @@
 #include "controller/manifests/manifest_loader.h"
 #include "proxy/server/proxy_server.h"
 #include "proxy/stats/worker_stats.h"
+#include "proxy/table/regex_check.h"
 #include "proxy/table/table_publisher.h"
 
 namespace atrium::core {
