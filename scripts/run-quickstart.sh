@@ -16,18 +16,32 @@ port_offset=${ATRIUM_QUICKSTART_PORT_OFFSET:-8000}
 proxy_port=$((80 + port_offset))
 admin="127.0.0.1:${ATRIUM_QUICKSTART_ADMIN_PORT:-9901}"
 
+# ATRIUM_QUICKSTART_BACKEND_BASE moves the demo backends off 18081-18084 (the
+# smoke test uses it): the manifests are copied and their ports rewritten.
+manifests="$root/examples/quickstart"
+base=${ATRIUM_QUICKSTART_BACKEND_BASE:-18080}
+tmp=""
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [[ -n "$tmp" ]]; then rm -rf "$tmp"; fi
 }
 trap cleanup EXIT INT TERM
+if [[ "$base" != 18080 ]]; then
+  tmp=$(mktemp -d)
+  cp "$manifests"/*.yaml "$tmp"/
+  for n in 1 2 3 4; do sed -i "s/\b1808$n\b/$((base + n))/g" "$tmp"/*.yaml; done
+  manifests="$tmp"
+fi
 
-for spec in web-v1:18081 web-v2:18082 api:18083 legacy:18084; do
-  "$backend" --listen "127.0.0.1:${spec#*:}" --name "${spec%%:*}" &
+n=0
+for name in web-v1 web-v2 api legacy; do
+  n=$((n + 1))
+  "$backend" --listen "127.0.0.1:$((base + n))" --name "$name" &
   pids+=($!)
 done
-"$atrium" --manifests "$root/examples/quickstart" --admin-address "$admin" \
+"$atrium" --manifests "$manifests" --admin-address "$admin" \
   --port-offset "$port_offset" &
 pids+=($!)
 

@@ -129,9 +129,11 @@ std::string Application::Start() {
                   {{"objects", std::to_string(result.objects)},
                    {"problems", std::to_string(problems.size())}});
         reconciler->ReplaceState(std::move(result.state), std::move(problems));
+        // The folder is "synced" once it has been read: nothing, not even an
+        // empty table, is published (and /readyz stays 503) before that.
+        reconciler->SetSynced(true);
       });
   parts.watcher->Start();
-  parts.reconciler->SetSynced(true);
   log::Info("atrium", "started",
             {{"manifests", config_.manifests_dir},
              {"admin", config_.admin_address + ":" + std::to_string(parts.admin_port)}});
