@@ -1,40 +1,6 @@
 #include "proxy/table/compiled_host.h"
 
 namespace atrium::table {
-namespace {
-
-// IsPathOnly: the route is decided by an Exact or Prefix path alone, so the
-// PathIndex can find it without a RouteMatcher.
-bool IsPathOnly(const ir::RouteMatch& match) {
-  return match.path.kind != ir::PathMatchKind::kRegularExpression && match.headers.empty() &&
-         match.query_params.empty() && match.method.empty();
-}
-
-}  // namespace
-
-std::shared_ptr<const EndpointSet> EndpointSetPool::Get(const ir::Backend& backend) {
-  std::vector<ir::Endpoint> ready;
-  ready.reserve(backend.endpoints.size());
-  for (const ir::Endpoint& endpoint : backend.endpoints) {
-    if (endpoint.ready) ready.push_back(endpoint);
-  }
-  std::shared_ptr<const EndpointSet>& shared = sets_[backend.name];
-  if (shared != nullptr && shared->endpoints == ready) return shared;
-  if (previous_ != nullptr) {
-    auto it = previous_->find(backend.name);
-    if (it != previous_->end() && it->second->endpoints == ready) {
-      shared = it->second;
-      return shared;
-    }
-  }
-  shared = std::make_shared<const EndpointSet>(EndpointSet{std::move(ready)});
-  return shared;
-}
-
-void EndpointSetPool::Adopt(const std::string& name,
-                            const std::shared_ptr<const EndpointSet>& set) {
-  sets_[name] = set;
-}
 
 std::shared_ptr<const CompiledHost> CompiledHost::Build(const ir::VirtualHost& vhost,
                                                         uint16_t listener_port, bool listener_tls,
@@ -46,7 +12,7 @@ std::shared_ptr<const CompiledHost> CompiledHost::Build(const ir::VirtualHost& v
   std::vector<PathIndex::Key> path_keys;
   for (const ir::Route& route : vhost.routes) {
     std::unique_ptr<RouteMatcher> matcher;
-    if (!IsPathOnly(route.match)) {
+    if (!RouteMatcher::IsPathOnly(route.match)) {
       std::string error;
       matcher = RouteMatcher::Create(route.match, &error);
       if (matcher == nullptr) {

@@ -77,6 +77,11 @@ std::unique_ptr<RouteMatcher> RouteMatcher::Create(const ir::RouteMatch& match,
   return matcher;
 }
 
+bool RouteMatcher::IsPathOnly(const ir::RouteMatch& match) {
+  return match.path.kind != ir::PathMatchKind::kRegularExpression && match.headers.empty() &&
+         match.query_params.empty() && match.method.empty();
+}
+
 bool RouteMatcher::IsPathOnly() const {
   return path_kind_ != ir::PathMatchKind::kRegularExpression && headers_.empty() &&
          query_params_.empty() && method_.empty();

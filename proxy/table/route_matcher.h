@@ -39,6 +39,8 @@ class RouteMatcher {
   // IsPathOnly is true when only an Exact or Prefix path condition applies,
   // so the table can index the route by path instead of testing it.
   bool IsPathOnly() const;
+  // The same for a match that has not been compiled.
+  static bool IsPathOnly(const ir::RouteMatch& match);
   ir::PathMatchKind path_kind() const { return path_kind_; }
   // path_key is the exact path, or the normalized prefix for kPrefix.
   const std::string& path_key() const { return path_key_; }

@@ -8,6 +8,17 @@
 // Lookup returns a reference-counted RouteAction: everything a request needs
 // after matching, so the caller can leave the RCU read-side section before
 // doing any I/O.
+//
+// Layout, for lookup speed on a table that was just published (and so is
+// not yet in the reader's cache): per listener a HostIndex (host_index.h)
+// maps the Host header, normalized and hashed in one pass, to a
+// CompiledHost (compiled_host.h), whose first cache line holds a PathIndex
+// (path_index.h) that finds the first path-only route by probing only the
+// prefix depths that exist, with hashes computed incrementally along the
+// path. Routes with regular expressions, headers, query parameters or a
+// method are tested in precedence order, only while they could still win.
+// A Compile with a CompileCache shares every unchanged CompiledHost and
+// hostname index with the previous table.
 
 #include <cstdint>
 #include <memory>
@@ -89,10 +100,13 @@ struct ListenerKey {
 
 // CompileCache lets one Compile reuse what the previous Compile built: every
 // virtual host that is equal (operator==) to the one of the same listener
-// and hostname last time, with its routes' actions and matchers, and every
+// and hostname last time, with its routes' actions and matchers; a
+// listener's hostname index when its hostnames did not change; and every
 // unchanged EndpointSet. A table compiled with a cache is identical in
 // behaviour to one compiled without; it is cheaper for the writer, and it
-// leaves the readers' caches warm for everything that did not change.
+// leaves the readers' caches warm for everything that did not change (an
+// EndpointSlice update rebuilds one host, not the table). The reconciler
+// should keep one for its whole life.
 //
 // Threading: use one CompileCache from one thread at a time (the
 // reconciler's). It holds shared references to the immutable parts and the

@@ -1,5 +1,7 @@
 #include "proxy/http/filters.h"
 
+#include <ostream>
+
 #include <gtest/gtest.h>
 
 namespace atrium::http {
@@ -25,6 +27,10 @@ TEST(ApplyHeaderModifierTest, SetAddRemoveInThatOrder) {
 struct PrefixCase {
   std::string path, prefix, replacement, expected;
 };
+
+void PrintTo(const PrefixCase& c, std::ostream* os) {
+  *os << c.path << " " << c.prefix << " -> " << c.replacement;
+}
 
 class ReplacePathPrefixTest : public ::testing::TestWithParam<PrefixCase> {};
 

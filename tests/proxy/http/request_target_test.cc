@@ -1,5 +1,7 @@
 #include "proxy/http/request_target.h"
 
+#include <ostream>
+
 #include <gtest/gtest.h>
 
 namespace atrium::http {
@@ -13,6 +15,9 @@ struct TargetCase {
   std::string path;
   std::string query;
 };
+
+// PrintTo keeps test names readable (and free of memory dumps).
+void PrintTo(const TargetCase& c, std::ostream* os) { *os << '"' << c.target << '"'; }
 
 class ParseRequestTargetTest : public ::testing::TestWithParam<TargetCase> {};
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "proxy/table/endpoint_set_pool.h"
 #include "proxy/table/route_table.h"
 
 namespace atrium::table {
@@ -167,6 +168,25 @@ TEST(CompileCacheTest, ErrorsOfAReusedHostAreReportedAgain) {
   EXPECT_EQ(second_errors, first_errors);
   EXPECT_NE(second_errors[0].find("bad"), std::string::npos);
   EXPECT_EQ(second->route_count(), 6u);
+}
+
+TEST(EndpointSetPoolTest, SharesEqualReadySetsWithinAndAcrossCompiles) {
+  const ir::Backend a{"ns/a:80", 1, true, {{"10.0.0.1", 80, true}, {"10.0.0.9", 80, false}},
+                      {},        {}};
+  const ir::Backend a_same_ready{"ns/a:80", 5, true, {{"10.0.0.1", 80, true}}, {}, {}};
+  const ir::Backend a_moved{"ns/a:80", 1, true, {{"10.0.0.2", 80, true}}, {}, {}};
+  EndpointSetPool first;
+  const auto set = first.Get(a);
+  ASSERT_EQ(set->endpoints.size(), 1u);  // ready endpoints only
+  EXPECT_EQ(first.Get(a_same_ready), set);
+  const auto moved = first.Get(a_moved);
+  EXPECT_NE(moved, set);
+  EXPECT_EQ(first.sets().at("ns/a:80"), moved);  // the latest wins
+
+  auto previous = first.TakeSets();
+  EndpointSetPool second(&previous);
+  EXPECT_EQ(second.Get(a_moved), moved);  // unchanged since the last compile
+  EXPECT_NE(second.Get(a), set);          // changed back: a new set
 }
 
 TEST(CompileCacheTest, SharedConfigIsKeptWithoutACopy) {
