@@ -24,9 +24,7 @@ std::string MetadataString(const nlohmann::json& object, const char* field) {
   return value->get<std::string>();
 }
 
-std::string Millis(std::chrono::milliseconds delay) {
-  return std::to_string(delay.count()) + "ms";
-}
+std::string Millis(std::chrono::milliseconds delay) { return std::to_string(delay.count()) + "ms"; }
 
 }  // namespace
 
@@ -113,8 +111,8 @@ void Informer::Run(std::stop_token stop) {
       }
       if (listed == ListOutcome::kError) {
         std::chrono::milliseconds delay = backoff.Next(retry_after);
-        log::Warn(kComponent, "LIST failed; retrying", {{"kind", log_scope_},
-                                                        {"retry_in", Millis(delay)}});
+        log::Warn(kComponent, "LIST failed; retrying",
+                  {{"kind", log_scope_}, {"retry_in", Millis(delay)}});
         if (!SleepFor(stop, delay)) return;
         continue;
       }
@@ -167,8 +165,7 @@ Informer::ListOutcome Informer::List(const std::stop_token& stop,
     }
     if (!response.ok()) {
       *retry_after = response.retry_after;
-      log::Warn(kComponent, "LIST failed",
-                {{"kind", log_scope_}, {"error", response.Describe()}});
+      log::Warn(kComponent, "LIST failed", {{"kind", log_scope_}, {"error", response.Describe()}});
       return ListOutcome::kError;
     }
     nlohmann::json body = response.Json();
@@ -186,10 +183,10 @@ Informer::ListOutcome Informer::List(const std::stop_token& stop,
     }
     const nlohmann::json& metadata = body.value("metadata", nlohmann::json::object());
     version = metadata.value("resourceVersion", "");
-    continue_token = metadata.is_object() && metadata.contains("continue") &&
-                             metadata["continue"].is_string()
-                         ? metadata["continue"].get<std::string>()
-                         : "";
+    continue_token =
+        metadata.is_object() && metadata.contains("continue") && metadata["continue"].is_string()
+            ? metadata["continue"].get<std::string>()
+            : "";
     if (continue_token.empty()) break;
   }
   std::vector<std::string> gone;
@@ -207,10 +204,10 @@ Informer::WatchOutcome Informer::Watch(const std::stop_token& stop,
   const int64_t max_seconds = std::max(min_seconds, options_.watch_timeout_max.count());
   const int64_t timeout_seconds =
       std::uniform_int_distribution<int64_t>(min_seconds, max_seconds)(random_);
-  const std::string path = kind_.CollectionPath(options_.ns) +
-                           "?watch=true&allowWatchBookmarks=true&resourceVersion=" +
-                           EscapeQuery(resource_version()) +
-                           "&timeoutSeconds=" + std::to_string(timeout_seconds) + SelectorQuery();
+  const std::string path =
+      kind_.CollectionPath(options_.ns) +
+      "?watch=true&allowWatchBookmarks=true&resourceVersion=" + EscapeQuery(resource_version()) +
+      "&timeoutSeconds=" + std::to_string(timeout_seconds) + SelectorQuery();
   WatchOptions watch_options;
   watch_options.idle_timeout = options_.watch_idle_timeout;
   watch_options.max_duration = std::chrono::seconds(timeout_seconds) + kWatchGrace;
@@ -218,10 +215,10 @@ Informer::WatchOutcome Informer::Watch(const std::stop_token& stop,
   WatchOutcome outcome = WatchOutcome::kResume;
   const auto started = std::chrono::steady_clock::now();
   WatchResult result = client_.Watch(
-      path, [this, &outcome](std::string_view line) { return HandleEvent(line, &outcome); },
-      stop, watch_options);
-  const bool healthy = result.lines > 0 ||
-                       std::chrono::steady_clock::now() - started >= options_.min_healthy_watch;
+      path, [this, &outcome](std::string_view line) { return HandleEvent(line, &outcome); }, stop,
+      watch_options);
+  const bool healthy =
+      result.lines > 0 || std::chrono::steady_clock::now() - started >= options_.min_healthy_watch;
   switch (result.end) {
     case WatchEnd::kStopped:
       return WatchOutcome::kStopped;

@@ -118,8 +118,7 @@ class Informer {
 
   void Run(std::stop_token stop);
   ListOutcome List(const std::stop_token& stop, std::optional<std::chrono::seconds>* retry_after);
-  WatchOutcome Watch(const std::stop_token& stop,
-                     std::optional<std::chrono::seconds>* retry_after);
+  WatchOutcome Watch(const std::stop_token& stop, std::optional<std::chrono::seconds>* retry_after);
   // HandleEvent applies one watch line; false ends the watch with *outcome.
   bool HandleEvent(std::string_view line, WatchOutcome* outcome);
   void Upsert(nlohmann::json object);

@@ -181,8 +181,8 @@ std::string HttpResponse::Describe() const {
   std::string text = "HTTP " + std::to_string(status);
   if (!ok()) {
     nlohmann::json parsed = Json();
-    if (parsed.is_object() && parsed.value("kind", "") == "Status" &&
-        parsed.contains("message") && parsed["message"].is_string()) {
+    if (parsed.is_object() && parsed.value("kind", "") == "Status" && parsed.contains("message") &&
+        parsed["message"].is_string()) {
       text += ": " + parsed["message"].get<std::string>();
     }
   }
@@ -259,12 +259,12 @@ void CommonSetup(CURL* easy, const KubeConfig& config, const ClientOptions& opti
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(options.connect_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(easy, CURLOPT_TCP_KEEPIDLE, static_cast<long>(options.tcp_keepalive_idle.count()));
+  curl_easy_setopt(easy, CURLOPT_TCP_KEEPIDLE,
+                   static_cast<long>(options.tcp_keepalive_idle.count()));
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPINTVL,
                    static_cast<long>(options.tcp_keepalive_interval.count()));
   if (!config.ca_pem.empty()) {
-    curl_blob blob{const_cast<char*>(config.ca_pem.data()), config.ca_pem.size(),
-                   CURL_BLOB_COPY};
+    curl_blob blob{const_cast<char*>(config.ca_pem.data()), config.ca_pem.size(), CURL_BLOB_COPY};
     curl_easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob);
   }
   if (config.insecure_skip_tls_verify) {
@@ -272,8 +272,8 @@ void CommonSetup(CURL* easy, const KubeConfig& config, const ClientOptions& opti
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   if (!config.client_cert_pem.empty()) {
-    curl_blob cert{const_cast<char*>(config.client_cert_pem.data()),
-                   config.client_cert_pem.size(), CURL_BLOB_COPY};
+    curl_blob cert{const_cast<char*>(config.client_cert_pem.data()), config.client_cert_pem.size(),
+                   CURL_BLOB_COPY};
     curl_blob key{const_cast<char*>(config.client_key_pem.data()), config.client_key_pem.size(),
                   CURL_BLOB_COPY};
     curl_easy_setopt(easy, CURLOPT_SSLCERT_BLOB, &cert);

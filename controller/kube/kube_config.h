@@ -70,7 +70,8 @@ using EnvReader = std::function<std::optional<std::string>(const std::string& na
 std::optional<std::string> GetEnv(const std::string& name);
 
 // kServiceAccountDir is where Kubernetes mounts the service account.
-inline constexpr std::string_view kServiceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount";
+inline constexpr std::string_view kServiceAccountDir =
+    "/var/run/secrets/kubernetes.io/serviceaccount";
 
 // InClusterConfig builds the config of a pod: KUBERNETES_SERVICE_HOST/PORT,
 // and the service account's token (as token_file, so rotation is followed),

@@ -23,8 +23,7 @@ std::string TokenSource::Token() {
   struct stat info {};
   if (::stat(token_file_.c_str(), &info) != 0) return file_token_;
   FileStamp stamp{info.st_dev, info.st_ino, info.st_size,
-                  static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 +
-                      info.st_mtim.tv_nsec};
+                  static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec};
   if (stamp == stamp_) return file_token_;
   std::optional<std::string> content = ReadFile(token_file_);
   if (!content) return file_token_;

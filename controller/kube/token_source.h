@@ -7,10 +7,10 @@
 //
 // Threading: every method may be called from any thread.
 
+#include <sys/types.h>
 #include <chrono>
 #include <mutex>
 #include <string>
-#include <sys/types.h>
 
 namespace atrium::kube {
 

@@ -19,8 +19,7 @@ constexpr std::string_view kComponent = "leader";
 using Steady = std::chrono::steady_clock;
 
 int64_t SteadyNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             Steady::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now().time_since_epoch())
       .count();
 }
 
@@ -39,8 +38,8 @@ std::string StringField(const nlohmann::json& object, const char* field) {
 std::chrono::milliseconds Jittered(std::chrono::milliseconds base) {
   thread_local std::mt19937_64 random{std::random_device{}()};
   std::uniform_real_distribution<double> draw(1.0, 1.2);
-  return std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(base.count()) *
-                                                        draw(random)));
+  return std::chrono::milliseconds(
+      static_cast<int64_t>(static_cast<double>(base.count()) * draw(random)));
 }
 
 }  // namespace
@@ -141,11 +140,10 @@ LeaderElector::Round LeaderElector::TryAcquireOrRenew(const std::stop_token& sto
   const kube::ResourceKind& lease = kube::LeaseKind();
   kube::HttpResponse got = client_.Get(lease.ObjectPath(options_.ns, options_.name), stop);
   if (got.status == 404) {
-    nlohmann::json object = {
-        {"apiVersion", lease.ApiVersion()},
-        {"kind", lease.kind},
-        {"metadata", {{"name", options_.name}, {"namespace", options_.ns}}},
-        {"spec", Spec(nlohmann::json(), true)}};
+    nlohmann::json object = {{"apiVersion", lease.ApiVersion()},
+                             {"kind", lease.kind},
+                             {"metadata", {{"name", options_.name}, {"namespace", options_.ns}}},
+                             {"spec", Spec(nlohmann::json(), true)}};
     kube::HttpResponse created =
         client_.Post(lease.CollectionPath(options_.ns), object.dump(), stop);
     if (!created.ok()) {
@@ -171,8 +169,8 @@ LeaderElector::Round LeaderElector::TryAcquireOrRenew(const std::stop_token& sto
   const bool ours = holder == options_.identity;
   if (!holder.empty() && !ours) {
     const int64_t seconds = spec.is_object() ? spec.value("leaseDurationSeconds", int64_t{0}) : 0;
-    const auto duration = seconds > 0 ? std::chrono::milliseconds(seconds * 1000)
-                                      : options_.lease_duration;
+    const auto duration =
+        seconds > 0 ? std::chrono::milliseconds(seconds * 1000) : options_.lease_duration;
     std::lock_guard lock(mutex_);
     if (Steady::now() < observed_at_ + duration) return Round::kHeldByOther;
   }

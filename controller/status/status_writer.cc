@@ -1,5 +1,8 @@
 #include "controller/status/status_writer.h"
 
+#include <algorithm>
+#include <atomic>
+
 #include "base/log.h"
 #include "controller/admin/control_plane_metrics.h"
 #include "controller/kube/resource_kind.h"
@@ -55,8 +58,8 @@ void StatusWriter::Stop() {
 }
 
 std::optional<StatusWriter::ObjectId> StatusWriter::IdFor(std::string_view kind,
-                                                         const std::string& ns,
-                                                         const std::string& name) {
+                                                          const std::string& ns,
+                                                          const std::string& name) {
   int rank = 0;
   if (kind == state::kGatewayClass) {
     rank = 0;
@@ -80,7 +83,10 @@ bool StatusWriter::Leading() const { return !options_.is_leader || options_.is_l
 
 void StatusWriter::MarkDirtyLocked(const ObjectId& id) {
   dirty_.insert(id);
-  if (!first_dirty_) first_dirty_ = Steady::now();
+  // Only the first change of a burst needs to wake the writer: it then
+  // sleeps out the hold-off by the clock, not by notifications.
+  if (first_dirty_) return;
+  first_dirty_ = Steady::now();
   changed_.notify_all();
 }
 
@@ -203,25 +209,13 @@ void StatusWriter::Run(std::stop_token stop) {
     in_pass_ = true;
     lock.unlock();
 
-    bool failed = false;
-    std::optional<std::chrono::seconds> retry_after;
-    std::vector<ObjectId> unfinished;
-    for (const ObjectId& id : batch) {
-      if (stop.stop_requested() || !Leading()) {
-        unfinished.push_back(id);
-        continue;
-      }
-      if (WriteOne(id, stop, &retry_after) == WriteResult::kRetryLater) {
-        failed = true;
-        unfinished.push_back(id);
-      }
-    }
+    PassResult result = WritePass(batch, stop);
 
     lock.lock();
     in_pass_ = false;
-    for (const ObjectId& id : unfinished) MarkDirtyLocked(id);
-    if (failed) {
-      not_before = Steady::now() + backoff.Next(retry_after);
+    for (const ObjectId& id : result.unfinished) MarkDirtyLocked(id);
+    if (result.failed) {
+      not_before = Steady::now() + backoff.Next(result.retry_after);
     } else {
       backoff.Reset();
     }
@@ -229,9 +223,55 @@ void StatusWriter::Run(std::stop_token stop) {
   }
 }
 
-StatusWriter::WriteResult StatusWriter::WriteOne(
-    const ObjectId& id, const std::stop_token& stop,
-    std::optional<std::chrono::seconds>* retry_after) {
+bool StatusWriter::PreemptedBy(int rank) const {
+  std::lock_guard lock(mutex_);
+  if (dirty_.empty() || dirty_.begin()->rank >= rank) return false;
+  return first_dirty_ && Steady::now() >= *first_dirty_ + options_.holdoff;
+}
+
+StatusWriter::PassResult StatusWriter::WritePass(const std::set<ObjectId>& batch,
+                                                 const std::stop_token& stop) {
+  PassResult result;
+  std::mutex result_mutex;
+  const std::vector<ObjectId> ids(batch.begin(), batch.end());
+  // Objects of one rank (all Gateways, then all HTTPRoutes...) are written
+  // by up to `parallelism` threads; a rank is finished before the next.
+  size_t begin = 0;
+  while (begin < ids.size()) {
+    size_t end = begin;
+    while (end < ids.size() && ids[end].rank == ids[begin].rank) ++end;
+    std::atomic<size_t> next{begin};
+    auto work = [&] {
+      for (size_t i = next++; i < end; i = next++) {
+        const ObjectId& id = ids[i];
+        std::optional<std::chrono::seconds> retry_after;
+        // A Gateway that changed while routes are being written is not kept
+        // waiting behind a thousand route writes: the pass ends early and
+        // the next one starts with it.
+        bool skipped = stop.stop_requested() || !Leading() || PreemptedBy(id.rank);
+        if (!skipped && WriteOne(id, stop, &retry_after) == WriteResult::kDone) continue;
+        std::lock_guard lock(result_mutex);
+        result.unfinished.push_back(id);
+        if (skipped) continue;
+        result.failed = true;
+        if (retry_after && (!result.retry_after || *retry_after > *result.retry_after)) {
+          result.retry_after = retry_after;
+        }
+      }
+    };
+    const size_t helpers =
+        std::min<size_t>(std::max(options_.parallelism, 1) - 1, (end - begin) / 2);
+    std::vector<std::jthread> threads;
+    for (size_t i = 0; i < helpers; ++i) threads.emplace_back(work);
+    work();
+    threads.clear();  // joins
+    begin = end;
+  }
+  return result;
+}
+
+StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::stop_token& stop,
+                                                 std::optional<std::chrono::seconds>* retry_after) {
   const kube::ResourceKind* kind = kube::FindKind(id.kind);
   if (kind == nullptr) return WriteResult::kDone;
   const std::string what = Describe(id.kind, id.ns, id.name);

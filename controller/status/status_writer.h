@@ -61,6 +61,9 @@ struct StatusWriterOptions {
   std::string publish_service;
   // Wait this long after the first change of a burst before writing.
   std::chrono::milliseconds holdoff{100};
+  // Writes in flight at once within a pass (1,000 routes attached at once
+  // each need their own write).
+  int parallelism = 4;
   // Conflicts (409) retried per object and pass before giving up until the
   // next pass.
   int max_conflict_retries = 5;
@@ -125,10 +128,20 @@ class StatusWriter {
     nlohmann::json result;   // the status the server held after our write
   };
   enum class WriteResult { kDone, kRetryLater };
+  struct PassResult {
+    std::vector<ObjectId> unfinished;  // to write again in a later pass
+    bool failed = false;               // a write failed: back off first
+    std::optional<std::chrono::seconds> retry_after;
+  };
 
   static std::optional<ObjectId> IdFor(std::string_view kind, const std::string& ns,
                                        const std::string& name);
   void Run(std::stop_token stop);
+  // PreemptedBy: an object ranked before rank is waiting and its hold-off
+  // is over.
+  bool PreemptedBy(int rank) const;
+  // WritePass writes every object of batch once (writer thread).
+  PassResult WritePass(const std::set<ObjectId>& batch, const std::stop_token& stop);
   WriteResult WriteOne(const ObjectId& id, const std::stop_token& stop,
                        std::optional<std::chrono::seconds>* retry_after);
   bool Leading() const;

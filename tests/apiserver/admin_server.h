@@ -16,9 +16,8 @@
 //   POST /fault/bookmarks                        a BOOKMARK on every watch now
 //   POST /gateway-api/install | /gateway-api/uninstall
 //   POST /token?value=NEW                        rotate the accepted token
-//   GET  /stats                                  {resourceVersion, openWatches, injectedFailures, requests}
-//   POST /stats/reset
-//   GET  /healthz
+//   GET  /stats                                  {resourceVersion, openWatches, injectedFailures,
+//   requests} POST /stats/reset GET  /healthz
 //
 // Threading: handlers run on httplib's threads and call ApiServer's
 // thread-safe methods. The ApiServer must outlive the AdminServer.

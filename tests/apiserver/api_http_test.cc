@@ -98,7 +98,10 @@ TEST_F(ApiHttpTest, DiscoveryDescribesEveryGroup) {
   ASSERT_EQ(document.status, 200);
   EXPECT_TRUE(document.body["paths"].contains(
       "/apis/gateway.networking.k8s.io/v1/namespaces/{namespace}/httproutes/{name}"));
-  EXPECT_EQ(client_.Get("/openapi/v2").status, 404);
+  HttpReply v2 = client_.Get("/openapi/v2");
+  EXPECT_EQ(v2.status, 200);
+  EXPECT_EQ(v2.body["swagger"], "2.0");
+  EXPECT_TRUE(v2.body["definitions"].empty());
   EXPECT_EQ(client_.Get("/apis/nothing.example.com/v1").status, 404);
 }
 
@@ -195,8 +198,9 @@ TEST_F(ApiHttpTest, RequestsAreValidatedAgainstTheUrl) {
   json renamed = Route("y");
   EXPECT_EQ(client_.Put(std::string(kRoutes) + "/x", renamed).status, 400);
   EXPECT_EQ(client_.Get("/apis/gateway.networking.k8s.io/v1/nothings").status, 404);
-  EXPECT_EQ(client_.Get("/apis/gateway.networking.k8s.io/v1/namespaces/default/gatewayclasses").status,
-            404);
+  EXPECT_EQ(
+      client_.Get("/apis/gateway.networking.k8s.io/v1/namespaces/default/gatewayclasses").status,
+      404);
 }
 
 TEST_F(ApiHttpTest, GenerateNameMakesAUniqueName) {
@@ -219,9 +223,9 @@ TEST_F(ApiHttpTest, NamespacesMustExistAndTakeTheirObjectsWithThem) {
   EXPECT_EQ(refused.status, 404);
   EXPECT_EQ(refused.body["details"]["kind"], "namespaces");
 
-  HttpReply ns = client_.Post("/api/v1/namespaces", {{"apiVersion", "v1"},
-                                                      {"kind", "Namespace"},
-                                                      {"metadata", {{"name", "shop"}}}});
+  HttpReply ns =
+      client_.Post("/api/v1/namespaces",
+                   {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "shop"}}}});
   ASSERT_EQ(ns.status, 201);
   EXPECT_EQ(ns.body["status"]["phase"], "Active");
   EXPECT_EQ(ns.body["metadata"]["labels"]["kubernetes.io/metadata.name"], "shop");
@@ -242,12 +246,14 @@ TEST_F(ApiHttpTest, StatusSubresourceSeparatesSpecFromStatus) {
   EXPECT_FALSE(created.body.contains("status")) << "create drops the status";
 
   json with_status = created.body;
-  with_status["status"] = {{"parents", json::array({{{"controllerName", "atrium.dev/gateway-controller"}}})}};
+  with_status["status"] = {
+      {"parents", json::array({{{"controllerName", "atrium.dev/gateway-controller"}}})}};
   with_status["spec"]["hostnames"] = {"ignored.example.com"};
   HttpReply status = client_.Put(std::string(kRoutes) + "/web/status", with_status);
   ASSERT_EQ(status.status, 200) << status.raw;
   EXPECT_EQ(status.body["status"]["parents"][0]["controllerName"], "atrium.dev/gateway-controller");
-  EXPECT_EQ(status.body["spec"]["hostnames"][0], "web.example.com") << "a status write keeps the spec";
+  EXPECT_EQ(status.body["spec"]["hostnames"][0], "web.example.com")
+      << "a status write keeps the spec";
   EXPECT_EQ(status.body["metadata"]["generation"], 1);
 
   // A stale status write is a conflict, like any other update.
@@ -262,11 +268,13 @@ TEST_F(ApiHttpTest, StatusSubresourceSeparatesSpecFromStatus) {
   EXPECT_EQ(spec.body["status"]["parents"].size(), 1u) << "a spec write keeps the status";
   EXPECT_EQ(spec.body["metadata"]["generation"], 2);
 
-  HttpReply patched = client_.Patch(std::string(kRoutes) + "/web/status",
-                                    R"({"status": {"parents": []}})", "application/merge-patch+json");
+  HttpReply patched =
+      client_.Patch(std::string(kRoutes) + "/web/status", R"({"status": {"parents": []}})",
+                    "application/merge-patch+json");
   ASSERT_EQ(patched.status, 200);
   EXPECT_TRUE(patched.body["status"]["parents"].empty());
-  EXPECT_EQ(client_.Get(std::string(kRoutes) + "/web/status").body["status"]["parents"], json::array());
+  EXPECT_EQ(client_.Get(std::string(kRoutes) + "/web/status").body["status"]["parents"],
+            json::array());
 
   // Kinds without a status subresource have no /status.
   EXPECT_EQ(client_.Get("/api/v1/namespaces/default/secrets/x/status").status, 404);
@@ -274,46 +282,49 @@ TEST_F(ApiHttpTest, StatusSubresourceSeparatesSpecFromStatus) {
 
 TEST_F(ApiHttpTest, MergeJsonAndStrategicPatches) {
   ASSERT_EQ(client_.Post(kRoutes, Route("web")).status, 201);
-  HttpReply merged = client_.Patch(std::string(kRoutes) + "/web",
-                                   R"({"metadata": {"labels": {"a": "1"}}, "spec": {"hostnames": null}})",
-                                   "application/merge-patch+json");
+  HttpReply merged =
+      client_.Patch(std::string(kRoutes) + "/web",
+                    R"({"metadata": {"labels": {"a": "1"}}, "spec": {"hostnames": null}})",
+                    "application/merge-patch+json");
   ASSERT_EQ(merged.status, 200) << merged.raw;
   EXPECT_EQ(merged.body["metadata"]["labels"]["a"], "1");
   EXPECT_FALSE(merged.body["spec"].contains("hostnames"));
   EXPECT_EQ(merged.body["metadata"]["generation"], 2);
 
-  HttpReply json_patch = client_.Patch(
-      std::string(kRoutes) + "/web",
-      R"([{"op": "add", "path": "/spec/hostnames", "value": ["j.example.com"]}])",
-      "application/json-patch+json");
+  HttpReply json_patch =
+      client_.Patch(std::string(kRoutes) + "/web",
+                    R"([{"op": "add", "path": "/spec/hostnames", "value": ["j.example.com"]}])",
+                    "application/json-patch+json");
   ASSERT_EQ(json_patch.status, 200);
   EXPECT_EQ(json_patch.body["spec"]["hostnames"][0], "j.example.com");
-  HttpReply failed_test = client_.Patch(std::string(kRoutes) + "/web",
-                                        R"([{"op": "test", "path": "/spec/hostnames/0", "value": "x"}])",
-                                        "application/json-patch+json");
+  HttpReply failed_test =
+      client_.Patch(std::string(kRoutes) + "/web",
+                    R"([{"op": "test", "path": "/spec/hostnames/0", "value": "x"}])",
+                    "application/json-patch+json");
   EXPECT_EQ(failed_test.status, 422);
 
   // Strategic merge patch is for built-in kinds only, as on a real server.
-  EXPECT_EQ(client_.Patch(std::string(kRoutes) + "/web", "{}",
-                          "application/strategic-merge-patch+json")
-                .status,
-            415);
+  EXPECT_EQ(
+      client_.Patch(std::string(kRoutes) + "/web", "{}", "application/strategic-merge-patch+json")
+          .status,
+      415);
   EXPECT_EQ(client_.Patch(std::string(kRoutes) + "/web", "{}", "text/plain").status, 415);
 
   // A resourceVersion in a patch is a precondition.
-  HttpReply stale = client_.Patch(std::string(kRoutes) + "/web",
-                                  R"({"metadata": {"resourceVersion": "1"}})",
-                                  "application/merge-patch+json");
+  HttpReply stale =
+      client_.Patch(std::string(kRoutes) + "/web", R"({"metadata": {"resourceVersion": "1"}})",
+                    "application/merge-patch+json");
   EXPECT_EQ(stale.status, 409);
-  EXPECT_EQ(client_.Patch(std::string(kRoutes) + "/nope", "{}", "application/merge-patch+json").status,
-            404);
+  EXPECT_EQ(
+      client_.Patch(std::string(kRoutes) + "/nope", "{}", "application/merge-patch+json").status,
+      404);
 
-  json service = {{"apiVersion", "v1"},
-                  {"kind", "Service"},
-                  {"metadata", {{"name", "api"}}},
-                  {"spec",
-                   {{"ports",
-                     {{{"name", "http"}, {"port", 80}}, {{"name", "https"}, {"port", 443}}}}}}};
+  json service = {
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata", {{"name", "api"}}},
+      {"spec",
+       {{"ports", {{{"name", "http"}, {"port", 80}}, {{"name", "https"}, {"port", 443}}}}}}};
   HttpReply created = client_.Post(kServices, service);
   ASSERT_EQ(created.status, 201);
   EXPECT_EQ(created.body["spec"]["type"], "ClusterIP");
@@ -343,8 +354,9 @@ spec:
   EXPECT_EQ(created.body["metadata"]["labels"]["b"], "2");
 
   // Another manager adds a label of its own.
-  ASSERT_EQ(client_.Patch(std::string(kRoutes) + "/web", R"({"metadata": {"labels": {"c": "3"}}})",
-                          "application/merge-patch+json")
+  ASSERT_EQ(client_
+                .Patch(std::string(kRoutes) + "/web", R"({"metadata": {"labels": {"c": "3"}}})",
+                       "application/merge-patch+json")
                 .status,
             200);
 
@@ -363,16 +375,17 @@ spec:
   EXPECT_EQ(applied.body["spec"]["hostnames"][0], "new.example.com");
   EXPECT_EQ(applied.body["metadata"]["generation"], 2);
 
-  HttpReply no_manager = client_.Patch(std::string(kRoutes) + "/web", second,
-                                       "application/apply-patch+yaml");
+  HttpReply no_manager =
+      client_.Patch(std::string(kRoutes) + "/web", second, "application/apply-patch+yaml");
   EXPECT_EQ(no_manager.status, 422);
 }
 
 TEST_F(ApiHttpTest, ListSelectorsAndPagination) {
   for (int i = 0; i < 5; ++i) {
-    ASSERT_EQ(client_.Post(kRoutes, Route("r" + std::to_string(i), {{"app", i % 2 ? "odd" : "even"}}))
-                  .status,
-              201);
+    ASSERT_EQ(
+        client_.Post(kRoutes, Route("r" + std::to_string(i), {{"app", i % 2 ? "odd" : "even"}}))
+            .status,
+        201);
   }
   HttpReply all = client_.Get(kRoutes);
   ASSERT_EQ(all.status, 200);
@@ -400,8 +413,8 @@ TEST_F(ApiHttpTest, ListSelectorsAndPagination) {
     for (const json& item : page.body["items"]) names.push_back(item["metadata"]["name"]);
     EXPECT_EQ(page.body["metadata"]["resourceVersion"], list_rv);
     if (!page.body["metadata"].contains("continue")) break;
-    page = client_.Get(std::string(kRoutes) + "?limit=2&continue=" +
-                       page.body["metadata"]["continue"].get<std::string>());
+    page = client_.Get(std::string(kRoutes) +
+                       "?limit=2&continue=" + page.body["metadata"]["continue"].get<std::string>());
     ASSERT_EQ(page.status, 200) << page.raw;
   }
   EXPECT_EQ(names, (std::vector<std::string>{"r0", "r1", "r2", "r3", "r4"}));
@@ -453,14 +466,15 @@ TEST_F(ApiHttpTest, TablesForKubectlGet) {
                     {"rules", {{{"host", "a.example.com"}}, {{"host", "b.example.com"}}}}}},
                   {"status", {{"loadBalancer", {{"ingress", {{{"ip", "192.0.2.10"}}}}}}}}};
   ASSERT_TRUE(api_.Create(ingress).ok());
-  HttpReply table = client_.Get(
-      "/apis/networking.k8s.io/v1/namespaces/default/ingresses",
-      {{"Accept", "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"}});
+  HttpReply table =
+      client_.Get("/apis/networking.k8s.io/v1/namespaces/default/ingresses",
+                  {{"Accept", "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"}});
   ASSERT_EQ(table.status, 200);
   EXPECT_EQ(table.body["kind"], "Table");
   std::vector<std::string> columns;
   for (const json& c : table.body["columnDefinitions"]) columns.push_back(c["name"]);
-  EXPECT_EQ(columns, (std::vector<std::string>{"Name", "Class", "Hosts", "Address", "Ports", "Age"}));
+  EXPECT_EQ(columns,
+            (std::vector<std::string>{"Name", "Class", "Hosts", "Address", "Ports", "Age"}));
   json cells = table.body["rows"][0]["cells"];
   EXPECT_EQ(cells[0], "store");
   EXPECT_EQ(cells[1], "atrium");
@@ -486,9 +500,9 @@ TEST_F(ApiHttpTest, FinalizersDelayDeletion) {
   HttpReply still = client_.Get(std::string(kRoutes) + "/web");
   ASSERT_EQ(still.status, 200);
   EXPECT_TRUE(still.body["metadata"].contains("deletionTimestamp"));
-  HttpReply released = client_.Patch(std::string(kRoutes) + "/web",
-                                     R"({"metadata": {"finalizers": null}})",
-                                     "application/merge-patch+json");
+  HttpReply released =
+      client_.Patch(std::string(kRoutes) + "/web", R"({"metadata": {"finalizers": null}})",
+                    "application/merge-patch+json");
   EXPECT_EQ(released.status, 200);
   EXPECT_EQ(client_.Get(std::string(kRoutes) + "/web").status, 404);
 }
@@ -499,26 +513,32 @@ TEST_F(ApiHttpTest, DeleteHonoursPreconditions) {
   HttpReply stale = client_.Delete(std::string(kRoutes) + "/web",
                                    R"({"preconditions": {"resourceVersion": "1"}})");
   EXPECT_EQ(stale.status, 409);
-  HttpReply ok = client_.Delete(std::string(kRoutes) + "/web",
-                                json{{"preconditions", {{"uid", created.body["metadata"]["uid"]}}}}.dump());
+  HttpReply ok =
+      client_.Delete(std::string(kRoutes) + "/web",
+                     json{{"preconditions", {{"uid", created.body["metadata"]["uid"]}}}}.dump());
   EXPECT_EQ(ok.status, 200);
 }
 
 TEST_F(ApiHttpTest, ReferenceGrantIsServedAtV1beta1AndV1) {
-  json grant = {{"apiVersion", "gateway.networking.k8s.io/v1beta1"},
-                {"kind", "ReferenceGrant"},
-                {"metadata", {{"name", "allow"}}},
-                {"spec",
-                 {{"from", {{{"group", "gateway.networking.k8s.io"}, {"kind", "HTTPRoute"}, {"namespace", "x"}}}},
-                  {"to", {{{"group", ""}, {"kind", "Service"}}}}}}};
-  ASSERT_EQ(client_.Post("/apis/gateway.networking.k8s.io/v1beta1/namespaces/default/referencegrants", grant)
-                .status,
-            201);
-  HttpReply v1 = client_.Get("/apis/gateway.networking.k8s.io/v1/namespaces/default/referencegrants/allow");
+  json grant = {
+      {"apiVersion", "gateway.networking.k8s.io/v1beta1"},
+      {"kind", "ReferenceGrant"},
+      {"metadata", {{"name", "allow"}}},
+      {"spec",
+       {{"from",
+         {{{"group", "gateway.networking.k8s.io"}, {"kind", "HTTPRoute"}, {"namespace", "x"}}}},
+        {"to", {{{"group", ""}, {"kind", "Service"}}}}}}};
+  ASSERT_EQ(
+      client_
+          .Post("/apis/gateway.networking.k8s.io/v1beta1/namespaces/default/referencegrants", grant)
+          .status,
+      201);
+  HttpReply v1 =
+      client_.Get("/apis/gateway.networking.k8s.io/v1/namespaces/default/referencegrants/allow");
   ASSERT_EQ(v1.status, 200);
   EXPECT_EQ(v1.body["apiVersion"], "gateway.networking.k8s.io/v1");
-  HttpReply beta =
-      client_.Get("/apis/gateway.networking.k8s.io/v1beta1/namespaces/default/referencegrants/allow");
+  HttpReply beta = client_.Get(
+      "/apis/gateway.networking.k8s.io/v1beta1/namespaces/default/referencegrants/allow");
   EXPECT_EQ(beta.body["apiVersion"], "gateway.networking.k8s.io/v1beta1");
 }
 
@@ -529,7 +549,9 @@ TEST(ApiHttpGatewayApiTest, StartsWithoutTheGroupAndInstallsItLater) {
   HttpReply groups = client.Get("/apis");
   for (const json& g : groups.body["groups"]) EXPECT_NE(g["name"], "gateway.networking.k8s.io");
   EXPECT_EQ(client.Get(kRoutes).status, 404);
-  EXPECT_EQ(client.Get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions").body["items"].size(), 0u);
+  EXPECT_EQ(
+      client.Get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions").body["items"].size(),
+      0u);
   EXPECT_FALSE(api.gateway_api_installed());
 
   ASSERT_TRUE(api.InstallGatewayApi());
@@ -557,12 +579,13 @@ TEST(ApiHttpCrdTest, AnyCustomResourceDefinitionIsServed) {
              "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "shortNames": ["wd"]},
              "versions": [{"name": "v1alpha1", "served": true, "storage": true,
                            "additionalPrinterColumns": [{"name": "Size", "type": "integer", "jsonPath": ".spec.size"}]}]}})");
-  ASSERT_EQ(client.Post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd).status, 201);
-  HttpReply widget = client.Post("/apis/example.com/v1alpha1/widgets",
-                                 {{"apiVersion", "example.com/v1alpha1"},
-                                  {"kind", "Widget"},
-                                  {"metadata", {{"name", "w"}}},
-                                  {"spec", {{"size", 3}}}});
+  ASSERT_EQ(client.Post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd).status,
+            201);
+  HttpReply widget =
+      client.Post("/apis/example.com/v1alpha1/widgets", {{"apiVersion", "example.com/v1alpha1"},
+                                                         {"kind", "Widget"},
+                                                         {"metadata", {{"name", "w"}}},
+                                                         {"spec", {{"size", 3}}}});
   ASSERT_EQ(widget.status, 201) << widget.raw;
   HttpReply table = client.Get("/apis/example.com/v1alpha1/widgets",
                                {{"Accept", "application/json;as=Table;v=v1;g=meta.k8s.io"}});

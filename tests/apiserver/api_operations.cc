@@ -72,8 +72,8 @@ bool CheckTypeOf(const RequestScope& scope, const json& body, ApiResult* error) 
                         ") does not match the expected kind (" + type.kind + ")");
     return false;
   }
-  if (auto av = body.find("apiVersion"); av != body.end() && av->is_string() &&
-                                         !av->get<std::string>().empty()) {
+  if (auto av = body.find("apiVersion");
+      av != body.end() && av->is_string() && !av->get<std::string>().empty()) {
     auto [group, version] = SplitApiVersion(av->get<std::string>());
     if (group != type.group || !type.Serves(version)) {
       *error = BadRequest("the API version in the data (" + av->get<std::string>() +
@@ -104,7 +104,21 @@ std::optional<ContinueToken> DecodeContinue(std::string_view text) {
   return ContinueToken{parsed["rv"].get<int64_t>(), parsed["start"].get<std::string>()};
 }
 
-std::optional<int64_t> ParseRv(std::string_view text) {
+ApiResult TooLargeResourceVersion(int64_t requested, int64_t current) {
+  ApiResult result = StatusError(504, "Timeout",
+                                 "Too large resource version: " + std::to_string(requested) +
+                                     ", current: " + std::to_string(current));
+  result.body["details"] = {
+      {"causes",
+       {{{"reason", "ResourceVersionTooLarge"}, {"message", "Too large resource version"}}}},
+      {"retryAfterSeconds", 1}};
+  result.headers.emplace_back("Retry-After", "1");
+  return result;
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseResourceVersion(std::string_view text) {
   if (text.empty() || text.size() > 18) return std::nullopt;
   int64_t value = 0;
   for (char c : text) {
@@ -114,21 +128,11 @@ std::optional<int64_t> ParseRv(std::string_view text) {
   return value;
 }
 
-ApiResult TooLargeResourceVersion(int64_t requested, int64_t current) {
-  ApiResult result = StatusError(504, "Timeout",
-                                 "Too large resource version: " + std::to_string(requested) +
-                                     ", current: " + std::to_string(current));
-  result.body["details"] = {
-      {"causes", {{{"reason", "ResourceVersionTooLarge"}, {"message", "Too large resource version"}}}},
-      {"retryAfterSeconds", 1}};
-  result.headers.emplace_back("Retry-After", "1");
-  return result;
-}
-
-}  // namespace
-
 ApiOperations::ApiOperations(ObjectStore* store, ResourceRegistry* registry, Options options)
-    : store_(store), registry_(registry), options_(options), random_state_(std::random_device{}()) {}
+    : store_(store),
+      registry_(registry),
+      options_(options),
+      random_state_(std::random_device{}()) {}
 
 void ApiOperations::Bootstrap() {
   for (ResourceTypePtr& type : BuiltinResourceTypes()) registry_->Add(std::move(type));
@@ -236,7 +240,8 @@ bool ApiOperations::PrepareCreate(const RequestScope& scope, json* object,
       for (json& port : spec["ports"]) {
         if (!port.is_object()) continue;
         if (!port.contains("protocol")) port["protocol"] = "TCP";
-        if (!port.contains("targetPort") && port.contains("port")) port["targetPort"] = port["port"];
+        if (!port.contains("targetPort") && port.contains("port"))
+          port["targetPort"] = port["port"];
       }
     }
     if (!object->contains("status")) (*object)["status"] = {{"loadBalancer", json::object()}};
@@ -248,20 +253,19 @@ bool ApiOperations::PrepareCreate(const RequestScope& scope, json* object,
       return false;
     }
     std::string now = NowString();
-    (*object)["status"] = {
-        {"conditions",
-         {{{"type", "NamesAccepted"},
-           {"status", "True"},
-           {"reason", "NoConflicts"},
-           {"message", "no conflicts found"},
-           {"lastTransitionTime", now}},
-          {{"type", "Established"},
-           {"status", "True"},
-           {"reason", "InitialNamesAccepted"},
-           {"message", "the initial names have been accepted"},
-           {"lastTransitionTime", now}}}},
-        {"acceptedNames", (*object)["spec"]["names"]},
-        {"storedVersions", {declared->storage_version}}};
+    (*object)["status"] = {{"conditions",
+                            {{{"type", "NamesAccepted"},
+                              {"status", "True"},
+                              {"reason", "NoConflicts"},
+                              {"message", "no conflicts found"},
+                              {"lastTransitionTime", now}},
+                             {{"type", "Established"},
+                              {"status", "True"},
+                              {"reason", "InitialNamesAccepted"},
+                              {"message", "the initial names have been accepted"},
+                              {"lastTransitionTime", now}}}},
+                           {"acceptedNames", (*object)["spec"]["names"]},
+                           {"storedVersions", {declared->storage_version}}};
   }
   return true;
 }
@@ -373,7 +377,7 @@ ApiResult ApiOperations::List(const RequestScope& scope, const ListOptions& opti
     snapshot = std::move(*at);
     start_after = token->start;
   } else if (!rv_text.empty() && rv_text != "0") {
-    std::optional<int64_t> rv = ParseRv(rv_text);
+    std::optional<int64_t> rv = ParseResourceVersion(rv_text);
     if (!rv) return BadRequest("invalid resource version: " + rv_text);
     int64_t current = store_->rv();
     if (*rv > current) return TooLargeResourceVersion(*rv, current);
@@ -438,7 +442,8 @@ ApiResult ApiOperations::Create(const RequestScope& scope_in, json body,
   std::string name = MetaString(body, "name");
   std::string generate_name = MetaString(body, "generateName");
   if (name.empty() && generate_name.empty()) {
-    return Invalid(type.QualifiedName(), "", "metadata.name: Required value: name or generateName is required");
+    return Invalid(type.QualifiedName(), "",
+                   "metadata.name: Required value: name or generateName is required");
   }
   if (name.size() > 253 || name.find('/') != std::string::npos) {
     return Invalid(type.QualifiedName(), name, "metadata.name: Invalid value: \"" + name + "\"");
@@ -458,20 +463,21 @@ ApiResult ApiOperations::Create(const RequestScope& scope_in, json body,
     }
     scope.name = name;
     bool exists = false;
-    ObjectPtr stored = store_->Write(type.Key(), StoreKey(scope, name), [&](const ObjectPtr& current) {
-      if (current) {
-        exists = true;
-        result = AlreadyExists(type.QualifiedName(), name);
-        return WriteDecision{};
-      }
-      json object = body;
-      if (!PrepareCreate(scope, &object, options, &result)) return WriteDecision{};
-      if (options.dry_run) {
-        result = ApiResult{201, Output(scope, object), {}};
-        return WriteDecision{};
-      }
-      return WriteDecision{WriteDecision::Action::kPut, std::move(object)};
-    });
+    ObjectPtr stored =
+        store_->Write(type.Key(), StoreKey(scope, name), [&](const ObjectPtr& current) {
+          if (current) {
+            exists = true;
+            result = AlreadyExists(type.QualifiedName(), name);
+            return WriteDecision{};
+          }
+          json object = body;
+          if (!PrepareCreate(scope, &object, options, &result)) return WriteDecision{};
+          if (options.dry_run) {
+            result = ApiResult{201, Output(scope, object), {}};
+            return WriteDecision{};
+          }
+          return WriteDecision{WriteDecision::Action::kPut, std::move(object)};
+        });
     if (stored) {
       AfterWrite(scope, stored, false);
       return ApiResult{201, Output(scope, *stored), {}};
@@ -558,7 +564,8 @@ ApiResult ApiOperations::Patch(const RequestScope& scope, PatchType type, const 
         "the body of the request was in an unknown format - accepted media types include: "
         "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
   }
-  const std::string applied_key = rt.Key() + "|" + StoreKey(scope, scope.name) + "|" + scope.subresource;
+  const std::string applied_key =
+      rt.Key() + "|" + StoreKey(scope, scope.name) + "|" + scope.subresource;
   json last_applied;
   if (type == PatchType::kApply) {
     if (options.field_manager.empty()) {
@@ -591,7 +598,8 @@ ApiResult ApiOperations::Patch(const RequestScope& scope, PatchType type, const 
         return true;
       case PatchType::kStrategicMerge:
         if (!ApplyStrategicMergePatch(patch, rt.merge_keys, incoming, &why)) {
-          *error = StatusError(422, "Invalid", "the strategic merge patch could not be applied: " + why);
+          *error =
+              StatusError(422, "Invalid", "the strategic merge patch could not be applied: " + why);
           return false;
         }
         return true;
@@ -601,7 +609,8 @@ ApiResult ApiOperations::Patch(const RequestScope& scope, PatchType type, const 
     }
     return false;
   };
-  const json* create_from = type == PatchType::kApply && scope.subresource.empty() ? &patch : nullptr;
+  const json* create_from =
+      type == PatchType::kApply && scope.subresource.empty() ? &patch : nullptr;
   ApiResult result = Put(scope, mutate, options, create_from);
   if (type == PatchType::kApply && result.ok() && !options.dry_run) {
     std::lock_guard lock(mutex_);
@@ -644,10 +653,10 @@ ApiResult ApiOperations::Delete(const RequestScope& scope, const json& delete_op
           return WriteDecision{};
         }
         if (!want_rv.empty() && want_rv != MetaString(*current, "resourceVersion")) {
-          result = Conflict(type.QualifiedName(), scope.name,
-                            "Precondition failed: ResourceVersion in precondition: " + want_rv +
-                                ", ResourceVersion in object meta: " +
-                                MetaString(*current, "resourceVersion"));
+          result = Conflict(
+              type.QualifiedName(), scope.name,
+              "Precondition failed: ResourceVersion in precondition: " + want_rv +
+                  ", ResourceVersion in object meta: " + MetaString(*current, "resourceVersion"));
           return WriteDecision{};
         }
         if (options.dry_run) {

@@ -22,8 +22,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -66,7 +68,7 @@ struct WriteOptions {
   bool keep_status = false;
 };
 
-// ParsedList is a LIST result before it is rendered, shared with WATCH.
+// ParsedSelectors are a LIST or WATCH request's label and field selectors.
 struct ParsedSelectors {
   LabelSelector labels;
   FieldSelector fields;
@@ -74,6 +76,10 @@ struct ParsedSelectors {
     return labels.Matches(object) && fields.Matches(object);
   }
 };
+
+// ParseResourceVersion reads a resourceVersion query parameter: a decimal
+// number, as this server's versions are.
+std::optional<int64_t> ParseResourceVersion(std::string_view text);
 
 class ApiOperations {
  public:
@@ -123,9 +129,9 @@ class ApiOperations {
   // PrepareCreate fills server-set metadata and kind defaults.
   bool PrepareCreate(const RequestScope& scope, nlohmann::json* object, const WriteOptions& options,
                      ApiResult* error);
-  ApiResult Put(const RequestScope& scope, const std::function<bool(const nlohmann::json& current,
-                                                                   nlohmann::json* incoming,
-                                                                   ApiResult* error)>& mutate,
+  ApiResult Put(const RequestScope& scope,
+                const std::function<bool(const nlohmann::json& current, nlohmann::json* incoming,
+                                         ApiResult* error)>& mutate,
                 const WriteOptions& options, const nlohmann::json* create_from);
   bool NamespaceExists(const std::string& ns) const;
   void AfterWrite(const RequestScope& scope, const ObjectPtr& stored, bool deleted);

@@ -27,9 +27,10 @@ std::string ApiResult::message() const {
 
 ApiResult StatusError(int code, const std::string& reason, const std::string& message,
                       const std::string& qualified_resource, const std::string& name) {
-  nlohmann::json status = {{"kind", "Status"},   {"apiVersion", "v1"}, {"metadata", nlohmann::json::object()},
-                           {"status", "Failure"}, {"message", message}, {"reason", reason},
-                           {"code", code}};
+  nlohmann::json status = {
+      {"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", nlohmann::json::object()},
+      {"status", "Failure"}, {"message", message}, {"reason", reason},
+      {"code", code}};
   if (!qualified_resource.empty() || !name.empty()) {
     auto [group, kind] = GroupAndKind(qualified_resource);
     nlohmann::json details = nlohmann::json::object();
@@ -66,9 +67,7 @@ ApiResult Invalid(const std::string& qualified_resource, const std::string& name
                      qualified_resource, name);
 }
 
-ApiResult BadRequest(const std::string& message) {
-  return StatusError(400, "BadRequest", message);
-}
+ApiResult BadRequest(const std::string& message) { return StatusError(400, "BadRequest", message); }
 
 ApiResult Gone(const std::string& message) { return StatusError(410, "Expired", message); }
 

@@ -32,8 +32,9 @@ ApiResult StatusError(int code, const std::string& reason, const std::string& me
 ApiResult NotFound(const std::string& qualified_resource, const std::string& name);
 ApiResult AlreadyExists(const std::string& qualified_resource, const std::string& name);
 ApiResult Conflict(const std::string& qualified_resource, const std::string& name,
-                   const std::string& why = "the object has been modified; please apply your "
-                                            "changes to the latest version and try again");
+                   const std::string& why =
+                       "the object has been modified; please apply your "
+                       "changes to the latest version and try again");
 ApiResult Invalid(const std::string& qualified_resource, const std::string& name,
                   const std::string& why);
 ApiResult BadRequest(const std::string& message);

@@ -27,8 +27,8 @@ std::string MetaString(const json& object, const char* key) {
 }
 
 ApiResult NoSuchResource(std::string_view what) {
-  return StatusError(404, "NotFound", "the server doesn't have a resource type \"" +
-                                          std::string(what) + "\"");
+  return StatusError(404, "NotFound",
+                     "the server doesn't have a resource type \"" + std::string(what) + "\"");
 }
 
 }  // namespace
@@ -244,7 +244,8 @@ std::vector<json> ApiServer::List(std::string_view resource, std::string_view ns
   if (!rt) return {};
   RequestScope scope{rt, rt->versions.front(), rt->namespaced ? std::string(ns) : "", "", ""};
   std::vector<json> objects;
-  for (const auto& [key, object] : store_->List(rt->Key(), ApiOperations::KeyPrefix(scope)).objects) {
+  for (const auto& [key, object] :
+       store_->List(rt->Key(), ApiOperations::KeyPrefix(scope)).objects) {
     objects.push_back(ApiOperations::Output(scope, *object));
   }
   return objects;
@@ -276,7 +277,8 @@ bool ApiServer::InstallGatewayApi() {
 bool ApiServer::UninstallGatewayApi() {
   bool ok = true;
   for (const json& crd : GatewayApiCrds()) {
-    ApiResult result = Delete("customresourcedefinitions", "", crd["metadata"]["name"].get<std::string>());
+    ApiResult result =
+        Delete("customresourcedefinitions", "", crd["metadata"]["name"].get<std::string>());
     ok = ok && (result.ok() || result.reason() == "NotFound");
   }
   return ok;

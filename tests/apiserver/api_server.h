@@ -147,12 +147,12 @@ class ApiServer {
   bool gateway_api_installed() const;
 
   // Fault injection.
-  void DropWatches();                            // cut every open watch now
-  void FailRequests(FailureRule rule);           // 500/429/... for N requests or a while
+  void DropWatches();                                      // cut every open watch now
+  void FailRequests(FailureRule rule);                     // 500/429/... for N requests or a while
   void SetResponseDelay(std::chrono::milliseconds delay);  // every request waits first
-  void ClearFaults();                            // failures and delay
-  void Compact();                                // old resourceVersions become 410 Gone
-  void SendBookmarks();                          // a BOOKMARK on every bookmark watch now
+  void ClearFaults();                                      // failures and delay
+  void Compact();                                          // old resourceVersions become 410 Gone
+  void SendBookmarks();                                    // a BOOKMARK on every bookmark watch now
 
   // Observability.
   size_t open_watches() const;

@@ -1,5 +1,7 @@
 #include "tests/apiserver/api_test_client.h"
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <fstream>
 
@@ -24,8 +26,8 @@ std::unique_ptr<httplib::Client> NewHttpClient(const ApiServer& api, const std::
   auto client = std::make_unique<httplib::Client>(api.url());
   if (api.tls()) {
     static std::atomic<int> counter{0};
-    std::string path = ::testing::TempDir() + "/atrium-apiserver-ca-" +
-                       std::to_string(api.port()) + "-" + std::to_string(counter++) + ".crt";
+    std::string path = ::testing::TempDir() + "/atrium-apiserver-ca-" + std::to_string(api.port()) +
+                       "-" + std::to_string(counter++) + ".crt";
     std::ofstream(path) << api.ca_pem();
     client->set_ca_cert_path(path);
     client->enable_server_certificate_verification(true);
@@ -69,6 +71,15 @@ HttpReply ApiClient::Delete(const std::string& path, const std::string& body) {
 WatchStream::WatchStream(const ApiServer& api, const std::string& path,
                          const httplib::Headers& headers)
     : client_(NewHttpClient(api)) {
+  client_->set_socket_options([this](socket_t sock) {
+    socket_ = sock;
+    if (closing_) ::shutdown(sock, SHUT_RDWR);
+  });
+  // One request from the constructing thread first: httplib parses response
+  // lines with a function-local static regex, and ThreadSanitizer cannot see
+  // the uninstrumented library's guard for it, so first use must not happen
+  // on two reader threads at once.
+  client_->Get("/healthz");
   thread_ = std::thread([this, path, headers] {
     httplib::Result result = client_->Get(
         path, headers,
@@ -79,6 +90,7 @@ WatchStream::WatchStream(const ApiServer& api, const std::string& path,
           return true;
         },
         [this](const char* data, size_t size) {
+          if (closing_) return false;
           std::lock_guard lock(mutex_);
           buffer_.append(data, size);
           size_t newline;
@@ -98,7 +110,8 @@ WatchStream::WatchStream(const ApiServer& api, const std::string& path,
 }
 
 WatchStream::~WatchStream() {
-  client_->stop();
+  closing_ = true;
+  if (int sock = socket_; sock >= 0) ::shutdown(sock, SHUT_RDWR);
   thread_.join();
 }
 

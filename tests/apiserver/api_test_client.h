@@ -7,6 +7,7 @@
 // Threading: an ApiClient is used by one thread at a time. A WatchStream
 // reads on its own thread; Next/WaitEnded may be called from any one thread.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -62,8 +63,7 @@ class ApiClient {
 
 class WatchStream {
  public:
-  WatchStream(const ApiServer& api, const std::string& path,
-              const httplib::Headers& headers = {});
+  WatchStream(const ApiServer& api, const std::string& path, const httplib::Headers& headers = {});
   ~WatchStream();
 
   WatchStream(const WatchStream&) = delete;
@@ -80,6 +80,11 @@ class WatchStream {
 
  private:
   std::unique_ptr<httplib::Client> client_;
+  // The stream's socket, shut down to end the stream: a shutdown from this
+  // thread is all it takes, where httplib's Client::stop() from another
+  // thread upsets ThreadSanitizer inside the uninstrumented library.
+  std::atomic<int> socket_{-1};
+  std::atomic<bool> closing_{false};
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable changed_;

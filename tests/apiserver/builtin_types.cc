@@ -100,7 +100,10 @@ ResourceTypePtr Namespaces() {
   t.short_names = {"ns"};
   t.merge_keys = {{"status.conditions", "type"}};
   t.columns = {NameColumn(),
-               Column("Status", [](const json& o) { return StringAt(o, {"status", "phase"}); }),
+               Column("Status",
+                      [](const json& o) {
+                        return StringAt(o, {"status", "phase"});
+                      }),
                AgeColumn()};
   return Make(std::move(t));
 }
@@ -119,7 +122,10 @@ ResourceTypePtr Services() {
   t.columns = {
       NameColumn(),
       Column("Type", type_of),
-      Column("Cluster-IP", [](const json& o) { return StringAt(o, {"spec", "clusterIP"}, "<none>"); }),
+      Column("Cluster-IP",
+             [](const json& o) {
+               return StringAt(o, {"spec", "clusterIP"}, "<none>");
+             }),
       Column("External-IP",
              [type_of](const json& o) {
                std::vector<std::string> ips;
@@ -220,40 +226,40 @@ ResourceTypePtr EndpointSlices() {
   t.plural = "endpointslices";
   t.singular = "endpointslice";
   t.kind = "EndpointSlice";
-  t.columns = {
-      NameColumn(),
-      Column("AddressType", [](const json& o) { return StringAt(o, {"addressType"}); }),
-      Column("Ports",
-             [](const json& o) {
-               std::vector<std::string> ports;
-               const json& list = At(o, {"ports"});
-               if (list.is_array()) {
-                 for (const json& port : list) ports.push_back(StringAt(port, {"port"}, "<unset>"));
-               }
-               return ports.empty() ? std::string("<unset>") : Join(ports, ",");
-             }),
-      Column("Endpoints",
-             [](const json& o) {
-               std::vector<std::string> addresses;
-               const json& endpoints = At(o, {"endpoints"});
-               if (endpoints.is_array()) {
-                 for (const json& endpoint : endpoints) {
-                   const json& list = At(endpoint, {"addresses"});
-                   if (!list.is_array()) continue;
-                   for (const json& a : list) {
-                     if (a.is_string()) addresses.push_back(a.get<std::string>());
-                   }
-                 }
-               }
-               if (addresses.empty()) return std::string("<unset>");
-               constexpr size_t kShown = 3;
-               size_t more = addresses.size() > kShown ? addresses.size() - kShown : 0;
-               addresses.resize(addresses.size() - more);
-               std::string text = Join(addresses, ",");
-               if (more > 0) text += " + " + std::to_string(more) + " more...";
-               return text;
-             }),
-      AgeColumn()};
+  t.columns = {NameColumn(),
+               Column("AddressType", [](const json& o) { return StringAt(o, {"addressType"}); }),
+               Column("Ports",
+                      [](const json& o) {
+                        std::vector<std::string> ports;
+                        const json& list = At(o, {"ports"});
+                        if (list.is_array()) {
+                          for (const json& port : list)
+                            ports.push_back(StringAt(port, {"port"}, "<unset>"));
+                        }
+                        return ports.empty() ? std::string("<unset>") : Join(ports, ",");
+                      }),
+               Column("Endpoints",
+                      [](const json& o) {
+                        std::vector<std::string> addresses;
+                        const json& endpoints = At(o, {"endpoints"});
+                        if (endpoints.is_array()) {
+                          for (const json& endpoint : endpoints) {
+                            const json& list = At(endpoint, {"addresses"});
+                            if (!list.is_array()) continue;
+                            for (const json& a : list) {
+                              if (a.is_string()) addresses.push_back(a.get<std::string>());
+                            }
+                          }
+                        }
+                        if (addresses.empty()) return std::string("<unset>");
+                        constexpr size_t kShown = 3;
+                        size_t more = addresses.size() > kShown ? addresses.size() - kShown : 0;
+                        addresses.resize(addresses.size() - more);
+                        std::string text = Join(addresses, ",");
+                        if (more > 0) text += " + " + std::to_string(more) + " more...";
+                        return text;
+                      }),
+               AgeColumn()};
   return Make(std::move(t));
 }
 
@@ -266,29 +272,30 @@ ResourceTypePtr Ingresses() {
   t.kind = "Ingress";
   t.has_status = true;
   t.short_names = {"ing"};
-  t.columns = {
-      NameColumn(),
-      Column("Class",
-             [](const json& o) { return StringAt(o, {"spec", "ingressClassName"}, "<none>"); }),
-      Column("Hosts",
-             [](const json& o) {
-               std::vector<std::string> hosts;
-               const json& rules = At(o, {"spec", "rules"});
-               if (rules.is_array()) {
-                 for (const json& rule : rules) {
-                   std::string host = StringAt(rule, {"host"});
-                   if (!host.empty()) hosts.push_back(host);
-                 }
-               }
-               return hosts.empty() ? std::string("*") : Join(hosts, ",");
-             }),
-      Column("Address", [](const json& o) { return Join(LoadBalancerAddresses(o), ","); }),
-      Column("Ports",
-             [](const json& o) {
-               const json& tls = At(o, {"spec", "tls"});
-               return std::string(tls.is_array() && !tls.empty() ? "80, 443" : "80");
-             }),
-      AgeColumn()};
+  t.columns = {NameColumn(),
+               Column("Class",
+                      [](const json& o) {
+                        return StringAt(o, {"spec", "ingressClassName"}, "<none>");
+                      }),
+               Column("Hosts",
+                      [](const json& o) {
+                        std::vector<std::string> hosts;
+                        const json& rules = At(o, {"spec", "rules"});
+                        if (rules.is_array()) {
+                          for (const json& rule : rules) {
+                            std::string host = StringAt(rule, {"host"});
+                            if (!host.empty()) hosts.push_back(host);
+                          }
+                        }
+                        return hosts.empty() ? std::string("*") : Join(hosts, ",");
+                      }),
+               Column("Address", [](const json& o) { return Join(LoadBalancerAddresses(o), ","); }),
+               Column("Ports",
+                      [](const json& o) {
+                        const json& tls = At(o, {"spec", "tls"});
+                        return std::string(tls.is_array() && !tls.empty() ? "80, 443" : "80");
+                      }),
+               AgeColumn()};
   return Make(std::move(t));
 }
 
@@ -302,7 +309,9 @@ ResourceTypePtr IngressClasses() {
   t.namespaced = false;
   t.columns = {NameColumn(),
                Column("Controller",
-                      [](const json& o) { return StringAt(o, {"spec", "controller"}); }),
+                      [](const json& o) {
+                        return StringAt(o, {"spec", "controller"});
+                      }),
                Column("Parameters",
                       [](const json& o) {
                         const json& p = At(o, {"spec", "parameters"});
@@ -322,7 +331,9 @@ ResourceTypePtr Leases() {
   t.kind = "Lease";
   t.columns = {NameColumn(),
                Column("Holder",
-                      [](const json& o) { return StringAt(o, {"spec", "holderIdentity"}); }),
+                      [](const json& o) {
+                        return StringAt(o, {"spec", "holderIdentity"});
+                      }),
                AgeColumn()};
   return Make(std::move(t));
 }

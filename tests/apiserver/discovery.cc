@@ -28,14 +28,15 @@ std::map<std::string, std::vector<std::string>> Groups(const std::vector<Resourc
   // The preferred version of a group is the most preferred version any of its
   // types serves first ("v1" before "v1beta1").
   for (auto& [group, versions] : groups) {
-    std::stable_sort(versions.begin(), versions.end(), [](const std::string& a, const std::string& b) {
-      auto rank = [](const std::string& v) {
-        if (v.find("alpha") != std::string::npos) return 2;
-        if (v.find("beta") != std::string::npos) return 1;
-        return 0;
-      };
-      return rank(a) < rank(b);
-    });
+    std::stable_sort(versions.begin(), versions.end(),
+                     [](const std::string& a, const std::string& b) {
+                       auto rank = [](const std::string& v) {
+                         if (v.find("alpha") != std::string::npos) return 2;
+                         if (v.find("beta") != std::string::npos) return 1;
+                         return 0;
+                       };
+                       return rank(a) < rank(b);
+                     });
   }
   return groups;
 }
@@ -43,16 +44,19 @@ std::map<std::string, std::vector<std::string>> Groups(const std::vector<Resourc
 json GroupEntry(const std::string& group, const std::vector<std::string>& versions) {
   json list = json::array();
   for (const std::string& v : versions) list.push_back(GroupVersion(group, v));
-  return {{"name", group}, {"versions", list}, {"preferredVersion", GroupVersion(group, versions.front())}};
+  return {{"name", group},
+          {"versions", list},
+          {"preferredVersion", GroupVersion(group, versions.front())}};
 }
 
 json ResourceEntry(const ResourceType& t) {
-  json entry = {{"name", t.plural},
-                {"singularName", t.singular},
-                {"namespaced", t.namespaced},
-                {"kind", t.kind},
-                {"verbs",
-                 {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}}};
+  json entry = {
+      {"name", t.plural},
+      {"singularName", t.singular},
+      {"namespaced", t.namespaced},
+      {"kind", t.kind},
+      {"verbs",
+       {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}}};
   if (!t.short_names.empty()) entry["shortNames"] = t.short_names;
   if (!t.categories.empty()) entry["categories"] = t.categories;
   return entry;
@@ -67,11 +71,12 @@ std::string Hash(const json& document) {
 }  // namespace
 
 json VersionInfo() {
-  return {{"major", kServerMajor},         {"minor", kServerMinor},
-          {"gitVersion", kServerGitVersion}, {"gitCommit", "0000000000000000000000000000000000000000"},
-          {"gitTreeState", "clean"},       {"buildDate", "2025-01-01T00:00:00Z"},
-          {"goVersion", "go1.23.4"},       {"compiler", "gc"},
-          {"platform", "linux/amd64"}};
+  return {
+      {"major", kServerMajor},           {"minor", kServerMinor},
+      {"gitVersion", kServerGitVersion}, {"gitCommit", "0000000000000000000000000000000000000000"},
+      {"gitTreeState", "clean"},         {"buildDate", "2025-01-01T00:00:00Z"},
+      {"goVersion", "go1.23.4"},         {"compiler", "gc"},
+      {"platform", "linux/amd64"}};
 }
 
 json ApiVersions(const std::string& server_address) {
@@ -144,7 +149,8 @@ std::optional<json> OpenApiV3Document(const std::vector<ResourceTypePtr>& types,
         {"patch",
          {{"operationId", "patch" + t->kind},
           {"x-kubernetes-action", "patch"},
-          {"x-kubernetes-group-version-kind", {{"group", group}, {"version", version}, {"kind", t->kind}}},
+          {"x-kubernetes-group-version-kind",
+           {{"group", group}, {"version", version}, {"kind", t->kind}}},
           {"parameters",
            {{{"name", "fieldValidation"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
             {{"name", "fieldManager"}, {"in", "query"}, {"schema", {{"type", "string"}}}},

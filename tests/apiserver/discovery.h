@@ -10,7 +10,8 @@
 // fieldValidation query parameter. That is what kubectl checks before it
 // relies on server-side field validation instead of downloading schemas to
 // validate on the client; so `kubectl apply/create/edit` work with
-// --validate left at its default. /openapi/v2 is not served (404).
+// --validate left at its default. /openapi/v2 is an empty
+// document (see HttpFrontend).
 //
 // All functions are pure: they render the types they are given.
 
@@ -35,8 +36,7 @@ nlohmann::json ApiGroupList(const std::vector<ResourceTypePtr>& types);
 std::optional<nlohmann::json> ApiGroup(const std::vector<ResourceTypePtr>& types,
                                        const std::string& group);
 std::optional<nlohmann::json> ApiResourceList(const std::vector<ResourceTypePtr>& types,
-                                              const std::string& group,
-                                              const std::string& version);
+                                              const std::string& group, const std::string& version);
 
 nlohmann::json OpenApiV3Index(const std::vector<ResourceTypePtr>& types);
 // OpenApiV3Document serves "api/v1" or "apis/GROUP/VERSION".

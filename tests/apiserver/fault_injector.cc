@@ -87,9 +87,10 @@ std::optional<ApiResult> FaultInjector::Before(std::string_view path, bool is_wa
     --delayed_requests_;
   }
   auto now = std::chrono::steady_clock::now();
-  rules_.erase(std::remove_if(rules_.begin(), rules_.end(),
-                              [&](const ActiveRule& r) { return now >= r.until || r.rule.count == 0; }),
-               rules_.end());
+  rules_.erase(
+      std::remove_if(rules_.begin(), rules_.end(),
+                     [&](const ActiveRule& r) { return now >= r.until || r.rule.count == 0; }),
+      rules_.end());
   for (ActiveRule& active : rules_) {
     const FailureRule& rule = active.rule;
     if (!rule.path_contains.empty() && path.find(rule.path_contains) == std::string_view::npos) {

@@ -32,8 +32,10 @@ void Send(httplib::Response& res, const ApiResult& result) {
 }
 
 ApiResult ResourceNotFound() {
-  ApiResult result = StatusError(404, "NotFound", "the server could not find the requested resource");
-  result.body["details"] = {{"causes", {{{"reason", "UnexpectedServerResponse"}, {"message", "404 page not found"}}}}};
+  ApiResult result =
+      StatusError(404, "NotFound", "the server could not find the requested resource");
+  result.body["details"] = {
+      {"causes", {{{"reason", "UnexpectedServerResponse"}, {"message", "404 page not found"}}}}};
   return result;
 }
 
@@ -166,7 +168,11 @@ bool Authenticator::Allows(const std::string& authorization_header) const {
 
 HttpFrontend::HttpFrontend(ApiOperations* operations, FaultInjector* faults, RequestStats* stats,
                            const Authenticator* auth, FrontendConfig config)
-    : operations_(operations), faults_(faults), stats_(stats), auth_(auth), config_(std::move(config)) {}
+    : operations_(operations),
+      faults_(faults),
+      stats_(stats),
+      auth_(auth),
+      config_(std::move(config)) {}
 
 HttpFrontend::~HttpFrontend() { Stop(); }
 
@@ -260,7 +266,9 @@ void HttpFrontend::Serve(const httplib::Request& req, httplib::Response& res) {
   };
   if (segments.empty()) {
     if (discovery_only()) {
-      send_json({{"paths", {"/api", "/api/v1", "/apis", "/healthz", "/livez", "/openapi/v3", "/readyz", "/version"}}});
+      send_json({{"paths",
+                  {"/api", "/api/v1", "/apis", "/healthz", "/livez", "/openapi/v3", "/readyz",
+                   "/version"}}});
     }
     return;
   }
@@ -282,7 +290,7 @@ void HttpFrontend::Serve(const httplib::Request& req, httplib::Response& res) {
       // kind whose CRD is missing; with no schemas, that validation passes
       // and kubectl reports the missing kind as a real cluster would.
       if (req.get_header_value("Accept").find("protobuf") != std::string::npos) {
-        res.set_content("", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf");
+        res.set_content("", "application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
       } else {
         send_json({{"swagger", "2.0"},
                    {"info", {{"title", "Kubernetes"}, {"version", kServerGitVersion}}},
@@ -504,8 +512,7 @@ void HttpFrontend::ServeWatch(const httplib::Request& req, httplib::Response& re
   // hold events back in the compressor. client-go and kubectl read the media
   // type without parameters.
   res.set_chunked_content_provider(
-      "application/json;stream=watch",
-      [this, session](size_t, httplib::DataSink& sink) {
+      "application/json;stream=watch", [this, session](size_t, httplib::DataSink& sink) {
         if (stopping_) return false;
         std::string out;
         WatchSession::State state = session->Next(&out);

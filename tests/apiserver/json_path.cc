@@ -64,7 +64,8 @@ std::optional<Filter> ParseFilter(std::string_view text) {
   std::string_view body = text.substr(3, text.size() - 4);
   size_t op = body.find("==");
   bool equals = true;
-  if (size_t ne = body.find("!="); ne != std::string_view::npos && (op == std::string_view::npos || ne < op)) {
+  if (size_t ne = body.find("!=");
+      ne != std::string_view::npos && (op == std::string_view::npos || ne < op)) {
     op = ne;
     equals = false;
   }

@@ -51,7 +51,8 @@ CommandResult RunCommand(const std::string& command) {
   if (pipe == nullptr) return result;
   std::array<char, 4096> buffer;
   size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
   int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
@@ -74,17 +75,16 @@ std::string Replace(std::string text, const std::string& from, const std::string
 
 json AcceptedStatus(const json& route) {
   json status = route;
-  status["status"] = {
-      {"parents",
-       {{{"parentRef", {{"name", "web"}}},
-         {"controllerName", "atrium.dev/gateway-controller"},
-         {"conditions",
-          {{{"type", "Accepted"},
-            {"status", "True"},
-            {"reason", "Accepted"},
-            {"observedGeneration", route["metadata"]["generation"]},
-            {"lastTransitionTime", "2025-01-01T00:00:00Z"},
-            {"message", ""}}}}}}}};
+  status["status"] = {{"parents",
+                       {{{"parentRef", {{"name", "web"}}},
+                         {"controllerName", "atrium.dev/gateway-controller"},
+                         {"conditions",
+                          {{{"type", "Accepted"},
+                            {"status", "True"},
+                            {"reason", "Accepted"},
+                            {"observedGeneration", route["metadata"]["generation"]},
+                            {"lastTransitionTime", "2025-01-01T00:00:00Z"},
+                            {"message", ""}}}}}}}};
   return status;
 }
 
@@ -111,8 +111,8 @@ class KubectlTest : public ::testing::Test {
   // directory; env is prepended ("EDITOR=... ").
   CommandResult Kubectl(const std::string& args, const std::string& env = "") {
     return RunCommand("cd " + Quote(dir_) + " && env HOME=" + Quote(dir_) + " " + env +
-               " timeout 120 kubectl --kubeconfig " + Quote(kubeconfig_) + " --cache-dir " +
-               Quote(dir_ + "/cache") + " " + args);
+                      " timeout 120 kubectl --kubeconfig " + Quote(kubeconfig_) + " --cache-dir " +
+                      Quote(dir_ + "/cache") + " " + args);
   }
 
   std::string WriteTemp(const std::string& name, const std::string& content) {
@@ -167,7 +167,8 @@ TEST_F(KubectlTest, ServerSideApplyThenJsonPath) {
 TEST_F(KubectlTest, ClientSideApplyCreatesConfiguresAndLeavesUnchanged) {
   CommandResult created = Kubectl("apply -f " + Quote(kTestdata + "/gateway.yaml"));
   ASSERT_EQ(created.exit_code, 0) << created.output;
-  EXPECT_NE(created.output.find("httproute.gateway.networking.k8s.io/api created"), std::string::npos)
+  EXPECT_NE(created.output.find("httproute.gateway.networking.k8s.io/api created"),
+            std::string::npos)
       << created.output;
 
   std::string changed = ReadFile(kTestdata + "/gateway.yaml");
@@ -186,7 +187,8 @@ TEST_F(KubectlTest, ClientSideApplyCreatesConfiguresAndLeavesUnchanged) {
   json route = api_.Get("httproutes", "shop", "api").value();
   EXPECT_EQ(route["spec"]["hostnames"], json({"store.example.com"}));
   EXPECT_EQ(route["metadata"]["generation"], 2);
-  EXPECT_TRUE(route["metadata"]["annotations"].contains("kubectl.kubernetes.io/last-applied-configuration"));
+  EXPECT_TRUE(route["metadata"]["annotations"].contains(
+      "kubectl.kubernetes.io/last-applied-configuration"));
   // The Service went through a strategic merge patch: one port, merged by key.
   json service = api_.Get("services", "shop", "api").value();
   ASSERT_EQ(service["spec"]["ports"].size(), 1u);
@@ -197,8 +199,8 @@ TEST_F(KubectlTest, ClientSideApplyCreatesConfiguresAndLeavesUnchanged) {
 TEST_F(KubectlTest, EditThroughAnEditorScript) {
   ASSERT_EQ(Kubectl("apply --server-side -f " + Quote(kTestdata + "/gateway.yaml")).exit_code, 0);
   CommandResult edited =
-      Kubectl("edit httproute api -n shop",
-              "EDITOR=" + Quote(kTestdata + "/edit.sh") + " EDIT_FROM='value: /api' EDIT_TO='value: /v2'");
+      Kubectl("edit httproute api -n shop", "EDITOR=" + Quote(kTestdata + "/edit.sh") +
+                                                " EDIT_FROM='value: /api' EDIT_TO='value: /v2'");
   ASSERT_EQ(edited.exit_code, 0) << edited.output;
   EXPECT_NE(edited.output.find("httproute.gateway.networking.k8s.io/api edited"), std::string::npos)
       << edited.output;
@@ -241,8 +243,9 @@ TEST_F(KubectlTest, GetIngressShowsThePublishedAddress) {
 
 TEST_F(KubectlTest, PatchLabelAndSelect) {
   ASSERT_EQ(Kubectl("apply -f " + Quote(kTestdata + "/gateway.yaml")).exit_code, 0);
-  CommandResult patched =
-      Kubectl("patch httproute api -n shop --type=merge -p '{\"spec\":{\"hostnames\":[\"p.example.com\"]}}'");
+  CommandResult patched = Kubectl(
+      "patch httproute api -n shop --type=merge -p "
+      "'{\"spec\":{\"hostnames\":[\"p.example.com\"]}}'");
   ASSERT_EQ(patched.exit_code, 0) << patched.output;
   EXPECT_EQ(api_.Get("httproutes", "shop", "api").value()["spec"]["hostnames"][0], "p.example.com");
 

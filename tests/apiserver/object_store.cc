@@ -17,7 +17,8 @@ const char* EventTypeName(EventType type) {
   return "ERROR";
 }
 
-ObjectStore::ObjectStore(size_t history_limit) : history_limit_(std::max<size_t>(history_limit, 1)) {}
+ObjectStore::ObjectStore(size_t history_limit)
+    : history_limit_(std::max<size_t>(history_limit, 1)) {}
 
 ObjectPtr ObjectStore::Stamp(nlohmann::json object, int64_t rv) {
   object["metadata"]["resourceVersion"] = std::to_string(rv);
@@ -49,8 +50,8 @@ ObjectPtr ObjectStore::Write(const std::string& resource, const std::string& key
       int64_t rv = NextRvLocked();
       ObjectPtr stored = Stamp(std::move(decision.object), rv);
       objects[key] = stored;
-      RecordLocked({rv, current ? EventType::kModified : EventType::kAdded, resource, key, stored,
-                    current});
+      RecordLocked(
+          {rv, current ? EventType::kModified : EventType::kAdded, resource, key, stored, current});
       return stored;
     }
     case WriteDecision::Action::kDelete: {

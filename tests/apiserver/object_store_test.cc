@@ -29,7 +29,8 @@ TEST(ObjectStoreTest, WritesStampOneGlobalResourceVersion) {
   ObjectStore store;
   int64_t start = store.rv();
   ObjectPtr a = PutObject(store, "ns/a", 1);
-  ObjectPtr b = store.Write("/services", "ns/b", [](const ObjectPtr&) { return Put(json::object()); });
+  ObjectPtr b =
+      store.Write("/services", "ns/b", [](const ObjectPtr&) { return Put(json::object()); });
   EXPECT_EQ(a->at("metadata").at("resourceVersion"), std::to_string(start + 1));
   EXPECT_EQ(b->at("metadata").at("resourceVersion"), std::to_string(start + 2));
   EXPECT_EQ(store.rv(), start + 2);
@@ -38,7 +39,8 @@ TEST(ObjectStoreTest, WritesStampOneGlobalResourceVersion) {
 TEST(ObjectStoreTest, AbortLeavesTheStoreAlone) {
   ObjectStore store;
   int64_t start = store.rv();
-  EXPECT_EQ(store.Write(kRoutes, "ns/a", [](const ObjectPtr&) { return WriteDecision{}; }), nullptr);
+  EXPECT_EQ(store.Write(kRoutes, "ns/a", [](const ObjectPtr&) { return WriteDecision{}; }),
+            nullptr);
   EXPECT_EQ(store.rv(), start);
   EXPECT_EQ(store.Get(kRoutes, "ns/a"), nullptr);
 }

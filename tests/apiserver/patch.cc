@@ -39,7 +39,8 @@ json StripDirectives(const json& value) {
   if (value.is_array()) {
     json out = json::array();
     for (const json& e : value) {
-      if (!IsDirective(e, "replace") && !IsDirective(e, "delete")) out.push_back(StripDirectives(e));
+      if (!IsDirective(e, "replace") && !IsDirective(e, "delete"))
+        out.push_back(StripDirectives(e));
     }
     return out;
   }
@@ -197,8 +198,9 @@ bool ApplyJsonPatch(const json& patch, json* target, std::string* error) {
   }
 }
 
-bool ApplyStrategicMergePatch(const json& patch, const std::map<std::string, std::string>& merge_keys,
-                              json* target, std::string* error) {
+bool ApplyStrategicMergePatch(const json& patch,
+                              const std::map<std::string, std::string>& merge_keys, json* target,
+                              std::string* error) {
   if (!patch.is_object()) {
     *error = "a strategic merge patch must be a JSON object";
     return false;

@@ -19,7 +19,8 @@ json Service() {
 
 TEST(PatchTest, ContentTypesMapToPatchTypes) {
   EXPECT_EQ(PatchTypeFromContentType("application/merge-patch+json"), PatchType::kMerge);
-  EXPECT_EQ(PatchTypeFromContentType("application/json-patch+json; charset=utf-8"), PatchType::kJson);
+  EXPECT_EQ(PatchTypeFromContentType("application/json-patch+json; charset=utf-8"),
+            PatchType::kJson);
   EXPECT_EQ(PatchTypeFromContentType("application/strategic-merge-patch+json"),
             PatchType::kStrategicMerge);
   EXPECT_EQ(PatchTypeFromContentType("application/apply-patch+yaml"), PatchType::kApply);

@@ -26,7 +26,8 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-const std::string kProgram = std::string(ATRIUM_BINARY_DIR) + "/tests/apiserver/atrium_test_apiserver";
+const std::string kProgram =
+    std::string(ATRIUM_BINARY_DIR) + "/tests/apiserver/atrium_test_apiserver";
 
 // Program runs the server with args and reads its ready line.
 class Program {
@@ -42,7 +43,8 @@ class Program {
     args.insert(args.begin(), kProgram);
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    if (posix_spawn(&pid_, kProgram.c_str(), &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    if (posix_spawn(&pid_, kProgram.c_str(), &actions, nullptr, argv.data(), environ) != 0)
+      pid_ = -1;
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     out_ = fdopen(fds[0], "r");
@@ -99,7 +101,8 @@ class Program {
 TEST(ProgramTest, ServesWritesAKubeconfigAndStopsOnSigterm) {
   std::string kubeconfig = ::testing::TempDir() + "program-kubeconfig-" + std::to_string(getpid());
   Program program({"--no-gateway-api", "--token", "secret", "--kubeconfig-out", kubeconfig,
-                   "--apply", std::string(ATRIUM_SOURCE_DIR) + "/tests/apiserver/testdata/ingress.yaml",
+                   "--apply",
+                   std::string(ATRIUM_SOURCE_DIR) + "/tests/apiserver/testdata/ingress.yaml",
                    "--allow-missing-namespaces"});
   ASSERT_TRUE(program.started());
   json ready = json::parse(program.ReadyLine(), nullptr, false);

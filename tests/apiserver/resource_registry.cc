@@ -59,7 +59,8 @@ ResourceTypePtr ResourceRegistry::FindByName(std::string_view name) const {
   std::lock_guard lock(mutex_);
   for (const auto& [key, type] : types_) {
     if (!group_suffix.empty() && type->group != group_suffix) continue;
-    bool match = base == type->plural || base == type->singular || EqualsIgnoreCase(base, type->kind);
+    bool match =
+        base == type->plural || base == type->singular || EqualsIgnoreCase(base, type->kind);
     for (const std::string& s : type->short_names) match = match || base == s;
     if (match) return type;
   }

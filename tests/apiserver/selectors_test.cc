@@ -59,12 +59,9 @@ TEST(FieldSelectorTest, ComparesDottedPaths) {
     const char* selector;
     bool matches;
   } cases[] = {
-      {"metadata.name=web", true},
-      {"metadata.name==web,metadata.namespace=shop", true},
-      {"metadata.name!=web", false},
-      {"metadata.namespace=other", false},
-      {"type=kubernetes.io/tls", true},
-      {"spec.replicas=3", true},
+      {"metadata.name=web", true},      {"metadata.name==web,metadata.namespace=shop", true},
+      {"metadata.name!=web", false},    {"metadata.namespace=other", false},
+      {"type=kubernetes.io/tls", true}, {"spec.replicas=3", true},
       {"spec.missing=", true},
   };
   for (const Case& c : cases) {

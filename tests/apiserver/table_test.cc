@@ -77,8 +77,10 @@ TEST(TableTest, RendersColumnsCellsAndRowMetadata) {
   missing.json_path = ".spec.nothing";
   type.columns = {name, size, age, missing};
   auto now = std::chrono::system_clock::from_time_t(1700000000);
-  json object = {{"metadata", {{"name", "w"}, {"creationTimestamp", FormatTime(now - std::chrono::seconds(90))}}},
-                 {"spec", {{"size", 3}}}};
+  json object = {
+      {"metadata",
+       {{"name", "w"}, {"creationTimestamp", FormatTime(now - std::chrono::seconds(90))}}},
+      {"spec", {{"size", 3}}}};
   json table = ToTable(type, {object}, {{"resourceVersion", "7"}}, "v1", "", now);
   EXPECT_EQ(table["kind"], "Table");
   EXPECT_EQ(table["apiVersion"], "meta.k8s.io/v1");

@@ -89,14 +89,16 @@ TEST_F(WatchHttpTest, FromAListVersionSendsOnlyLaterChanges) {
 }
 
 TEST_F(WatchHttpTest, BookmarksCarryTheCurrentVersion) {
-  WatchStream watch(api_, std::string(kRoutes) + "?watch=1&allowWatchBookmarks=true&resourceVersion=" +
+  WatchStream watch(api_, std::string(kRoutes) +
+                              "?watch=1&allowWatchBookmarks=true&resourceVersion=" +
                               std::to_string(api_.resource_version()));
   ASSERT_TRUE(api_.Create(Route("a")).ok());
   std::optional<json> added = watch.Next();
   ASSERT_TRUE(added);
   EXPECT_EQ((*added)["type"], "ADDED");
   // A write to another resource moves the version a bookmark reports.
-  ASSERT_TRUE(api_.Create({{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", {{"name", "s"}}}}).ok());
+  ASSERT_TRUE(
+      api_.Create({{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", {{"name", "s"}}}}).ok());
   std::optional<json> bookmark = watch.Next();
   ASSERT_TRUE(bookmark);
   EXPECT_EQ((*bookmark)["type"], "BOOKMARK");
@@ -110,7 +112,8 @@ TEST_F(WatchHttpTest, SendBookmarksAsksEveryWatchForOneNow) {
   options.bookmark_interval = seconds(3600);
   ApiServer api(options);
   ASSERT_TRUE(api.Start());
-  WatchStream watch(api, std::string(kRoutes) + "?watch=1&allowWatchBookmarks=true&resourceVersion=" +
+  WatchStream watch(api, std::string(kRoutes) +
+                             "?watch=1&allowWatchBookmarks=true&resourceVersion=" +
                              std::to_string(api.resource_version()));
   ASSERT_TRUE(api.WaitForOpenWatches(1, seconds(10)));
   api.SendBookmarks();
@@ -153,7 +156,8 @@ TEST_F(WatchHttpTest, VersionOlderThanTheHistoryGets410) {
 
 TEST_F(WatchHttpTest, LabelSelectorTurnsLabelChangesIntoAddsAndDeletes) {
   ASSERT_TRUE(api_.Create(Route("a", {{"app", "web"}})).ok());
-  WatchStream watch(api_, std::string(kRoutes) + "?watch=1&labelSelector=app%3Dweb&resourceVersion=" +
+  WatchStream watch(api_, std::string(kRoutes) +
+                              "?watch=1&labelSelector=app%3Dweb&resourceVersion=" +
                               std::to_string(api_.resource_version()));
   ASSERT_TRUE(api_.Create(Route("other", {{"app", "db"}})).ok());
   ASSERT_TRUE(api_.Patch("httproutes", "default", "a", PatchType::kMerge,
@@ -172,7 +176,9 @@ TEST_F(WatchHttpTest, LabelSelectorTurnsLabelChangesIntoAddsAndDeletes) {
 }
 
 TEST_F(WatchHttpTest, NamespacedWatchSeesOnlyItsNamespace) {
-  ASSERT_TRUE(api_.Create({{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "shop"}}}}).ok());
+  ASSERT_TRUE(
+      api_.Create({{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "shop"}}}})
+          .ok());
   WatchStream watch(api_, std::string(kRoutes) + "?watch=1&resourceVersion=" +
                               std::to_string(api_.resource_version()));
   json elsewhere = Route("elsewhere");

@@ -4,24 +4,10 @@
 #include <utility>
 
 namespace atrium::testing {
-namespace {
-
 using nlohmann::json;
 
-std::optional<int64_t> ParseRv(const std::string& text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  int64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
-}
-
-}  // namespace
-
-WatchSession::WatchSession(ApiOperations* operations, RequestScope scope,
-                           ParsedSelectors selectors, WatchOptions options)
+WatchSession::WatchSession(ApiOperations* operations, RequestScope scope, ParsedSelectors selectors,
+                           WatchOptions options)
     : store_(operations->store()),
       scope_(std::move(scope)),
       selectors_(std::move(selectors)),
@@ -35,15 +21,14 @@ WatchSession::WatchSession(ApiOperations* operations, RequestScope scope,
 WatchSession::~WatchSession() { store_->EndWatch(); }
 
 std::unique_ptr<WatchSession> WatchSession::Open(ApiOperations* operations,
-                                                 const RequestScope& scope,
-                                                 const ListOptions& list,
+                                                 const RequestScope& scope, const ListOptions& list,
                                                  const WatchOptions& options, ApiResult* error) {
   std::optional<ParsedSelectors> selectors = ApiOperations::ParseSelectors(list, error);
   if (!selectors) return nullptr;
   const std::string& rv_text = list.resource_version;
   std::optional<int64_t> from;
   if (!rv_text.empty() && rv_text != "0") {
-    from = ParseRv(rv_text);
+    from = ParseResourceVersion(rv_text);
     if (!from) {
       *error = BadRequest("invalid resource version: " + rv_text);
       return nullptr;

@@ -43,7 +43,8 @@ class Recorder {
         },
         [this](std::string_view kind, const std::string& key) {
           std::lock_guard lock(mutex_);
-          std::string full = std::string(kind) + " " + (key.find('/') == std::string::npos ? "/" : "") + key;
+          std::string full =
+              std::string(kind) + " " + (key.find('/') == std::string::npos ? "/" : "") + key;
           objects_.erase(full);
           deletions_.push_back(full);
           changed_.notify_all();
@@ -170,8 +171,7 @@ TEST_F(InformerTest, ListsThenWatches) {
   informer->Start();
   ASSERT_TRUE(recorder_.WaitFor([](const auto& v) { return v.synced == 1; }));
   EXPECT_TRUE(informer->synced());
-  EXPECT_EQ(recorder_.Keys(),
-            (std::set<std::string>{"Service default/a", "Service default/b"}));
+  EXPECT_EQ(recorder_.Keys(), (std::set<std::string>{"Service default/a", "Service default/b"}));
   json a = recorder_.Object("Service default/a");
   EXPECT_EQ(a["kind"], "Service");  // LIST items carry no kind: the informer sets it
   EXPECT_EQ(a["apiVersion"], "v1");
@@ -179,7 +179,8 @@ TEST_F(InformerTest, ListsThenWatches) {
 
   ASSERT_TRUE(api_->WaitForOpenWatches(1, kWait));
   Create(Service("default", "c"));
-  ASSERT_TRUE(recorder_.WaitFor([](const auto& v) { return v.objects.contains("Service default/c"); }));
+  ASSERT_TRUE(
+      recorder_.WaitFor([](const auto& v) { return v.objects.contains("Service default/c"); }));
   ASSERT_TRUE(api_->Patch("services", "default", "a", testing::PatchType::kMerge,
                           {{"metadata", {{"labels", {{"x", "y"}}}}}})
                   .ok());
@@ -188,7 +189,8 @@ TEST_F(InformerTest, ListsThenWatches) {
     return it != v.objects.end() && it->second["metadata"].contains("labels");
   }));
   ASSERT_TRUE(api_->Delete("services", "default", "b").ok());
-  ASSERT_TRUE(recorder_.WaitFor([](const auto& v) { return !v.objects.contains("Service default/b"); }));
+  ASSERT_TRUE(
+      recorder_.WaitFor([](const auto& v) { return !v.objects.contains("Service default/b"); }));
   EXPECT_EQ(recorder_.Deletions(), std::vector<std::string>{"Service default/b"});
   EXPECT_EQ(api_->RequestCount("list", "/services"), 1u);
   EXPECT_EQ(recorder_.synced(), 1);
@@ -247,14 +249,13 @@ TEST_F(InformerTest, ResumesFromTheLastVersionAfterADroppedWatch) {
   ASSERT_TRUE(api_->WaitForOpenWatches(1, kWait));
   api_->DropWatches();
   Create(Service("default", "b"));
-  ASSERT_TRUE(recorder_.WaitFor([](const auto& v) { return v.objects.contains("Service default/b"); }));
+  ASSERT_TRUE(
+      recorder_.WaitFor([](const auto& v) { return v.objects.contains("Service default/b"); }));
   EXPECT_EQ(api_->RequestCount("list", "/services"), 1u);  // no relist
   EXPECT_GE(api_->RequestCount("watch", "/services"), 2u);
-  EXPECT_GE(MetricValue(MetricsText(registry_),
-                        "atrium_kube_watch_restarts_total{kind=\"Service\"}"),
-            1);
-  EXPECT_EQ(MetricValue(MetricsText(registry_), "atrium_kube_relists_total{kind=\"Service\"}"),
-            0);
+  EXPECT_GE(
+      MetricValue(MetricsText(registry_), "atrium_kube_watch_restarts_total{kind=\"Service\"}"), 1);
+  EXPECT_EQ(MetricValue(MetricsText(registry_), "atrium_kube_relists_total{kind=\"Service\"}"), 0);
   EXPECT_TRUE(recorder_.Deletions().empty());
 }
 
@@ -288,8 +289,7 @@ TEST_F(InformerTest, RelistsOnExpiredHistoryAndEmitsDeletions) {
          Steady::now() < deadline) {
     recorder_.WaitFor([](const auto&) { return false; }, milliseconds(10));
   }
-  EXPECT_EQ(MetricValue(MetricsText(registry_), "atrium_kube_relists_total{kind=\"Service\"}"),
-            1);
+  EXPECT_EQ(MetricValue(MetricsText(registry_), "atrium_kube_relists_total{kind=\"Service\"}"), 1);
   // b did not change: the relist did not report it again.
   EXPECT_EQ(recorder_.upserts(), 3);
 }
@@ -397,7 +397,8 @@ TEST_F(ClusterInformersTest, GatewayApiAppearingLaterIsWatchedThen) {
   Create({{"apiVersion", "networking.k8s.io/v1"},
           {"kind", "Ingress"},
           {"metadata", {{"name", "web"}, {"namespace", "default"}}},
-          {"spec", {{"defaultBackend", {{"service", {{"name", "web"}, {"port", {{"number", 80}}}}}}}}}});
+          {"spec",
+           {{"defaultBackend", {{"service", {{"name", "web"}, {"port", {{"number", 80}}}}}}}}}});
   auto informers = MakeInformers({});
   informers->Start();
   // Ingress is served at once although the Gateway API is missing.
@@ -416,12 +417,14 @@ TEST_F(ClusterInformersTest, GatewayApiAppearingLaterIsWatchedThen) {
           {"kind", "HTTPRoute"},
           {"metadata", {{"name", "route"}, {"namespace", "default"}}},
           {"spec", json::object()}});
-  ASSERT_TRUE(recorder_.WaitFor([](const auto& v) { return v.objects.contains("HTTPRoute default/route"); }));
+  ASSERT_TRUE(recorder_.WaitFor(
+      [](const auto& v) { return v.objects.contains("HTTPRoute default/route"); }));
   EXPECT_TRUE(routes->served());
 
   // And when the CRDs go away, their objects go with them.
   ASSERT_TRUE(api_->UninstallGatewayApi());
-  ASSERT_TRUE(recorder_.WaitFor([](const auto& v) { return !v.objects.contains("HTTPRoute default/route"); }));
+  ASSERT_TRUE(recorder_.WaitFor(
+      [](const auto& v) { return !v.objects.contains("HTTPRoute default/route"); }));
   EXPECT_EQ(recorder_.synced(), 1);
 }
 

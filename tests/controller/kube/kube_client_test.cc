@@ -88,11 +88,10 @@ class KubeClientTest : public ::testing::Test {
 TEST_F(KubeClientTest, CreateGetUpdatePatchDelete) {
   KubeClient client(ConfigFor(api_));
   const std::string services = "/api/v1/namespaces/default/services";
-  nlohmann::json service = {
-      {"apiVersion", "v1"},
-      {"kind", "Service"},
-      {"metadata", {{"name", "web"}}},
-      {"spec", {{"ports", {{{"port", 80}}}}}}};
+  nlohmann::json service = {{"apiVersion", "v1"},
+                            {"kind", "Service"},
+                            {"metadata", {{"name", "web"}}},
+                            {"spec", {{"ports", {{{"port", 80}}}}}}};
   HttpResponse created = client.Post(services, service.dump());
   ASSERT_EQ(created.status, 201) << created.body;
 
@@ -184,8 +183,8 @@ TEST_F(KubeClientTest, TransportErrorWhenNothingListens) {
 }
 
 TEST_F(KubeClientTest, TokenFileIsReReadAfterUnauthorized) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("atrium-client-token-" + std::to_string(::getpid()));
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("atrium-client-token-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string token_path = (dir / "token").string();
   std::ofstream(token_path) << api_.token();
@@ -280,8 +279,8 @@ TEST_F(KubeClientTest, WatchReportsHttpErrorsWithTheirStatus) {
   rule.watch = true;
   api_.FailRequests(rule);
   KubeClient client(ConfigFor(api_));
-  WatchResult result = client.Watch("/api/v1/services?watch=true",
-                                    [](std::string_view) { return true; }, std::stop_token());
+  WatchResult result = client.Watch(
+      "/api/v1/services?watch=true", [](std::string_view) { return true; }, std::stop_token());
   EXPECT_EQ(result.end, WatchEnd::kHttpError);
   EXPECT_EQ(result.response.status, 503);
   EXPECT_EQ(result.response.retry_after, seconds(3));
@@ -296,9 +295,9 @@ TEST_F(KubeClientTest, WatchLineHandlerCanEndTheStream) {
                   .ok());
   KubeClient client(ConfigFor(api_));
   // resourceVersion=0 starts with the current objects as ADDED events.
-  WatchResult result =
-      client.Watch("/api/v1/services?watch=true&resourceVersion=0",
-                   [](std::string_view) { return false; }, std::stop_token());
+  WatchResult result = client.Watch(
+      "/api/v1/services?watch=true&resourceVersion=0", [](std::string_view) { return false; },
+      std::stop_token());
   EXPECT_EQ(result.end, WatchEnd::kAborted);
   EXPECT_EQ(result.lines, 1u);
 }
@@ -312,9 +311,9 @@ TEST_F(KubeClientTest, WatchOnADeadConnectionFailsAfterTheIdleTimeout) {
   WatchOptions options;
   options.idle_timeout = seconds(1);
   const auto started = Steady::now();
-  WatchResult result = client.Watch("/api/v1/services?watch=true",
-                                    [](std::string_view) { return true; }, std::stop_token(),
-                                    options);
+  WatchResult result = client.Watch(
+      "/api/v1/services?watch=true", [](std::string_view) { return true; }, std::stop_token(),
+      options);
   EXPECT_EQ(result.end, WatchEnd::kTransportError) << WatchEndName(result.end);
   EXPECT_FALSE(result.response.error.empty());
   EXPECT_LT(Steady::now() - started, seconds(10));
@@ -366,8 +365,8 @@ TEST_F(KubeClientTlsTest, InsecureSkipsVerification) {
 }
 
 TEST_F(KubeClientTlsTest, KubeconfigWrittenByTheServerWorks) {
-  const std::string path = std::filesystem::temp_directory_path() /
-                           ("atrium-kubeconfig-" + std::to_string(::getpid()));
+  const std::string path =
+      std::filesystem::temp_directory_path() / ("atrium-kubeconfig-" + std::to_string(::getpid()));
   testing::KubeconfigOptions options;
   options.token_file = true;
   options.ca_file = true;

@@ -25,13 +25,11 @@ constexpr const char* kCertBase64 = "LS0tLS1DRVJULS0tLS0=";
 constexpr const char* kKeyBase64 = "LS0tLS1LRVktLS0tLQ==";
 
 std::string Kubeconfig(const std::string& cluster, const std::string& user,
-                       const std::string& context_extra = "",
-                       const std::string& current = "dev") {
+                       const std::string& context_extra = "", const std::string& current = "dev") {
   return "apiVersion: v1\nkind: Config\ncurrent-context: " + current +
          "\n"
          "clusters:\n- name: c1\n  cluster:\n" +
-         cluster +
-         "users:\n- name: u1\n  user:\n" + user +
+         cluster + "users:\n- name: u1\n  user:\n" + user +
          "contexts:\n- name: dev\n  context:\n    cluster: c1\n    user: u1\n" + context_extra;
 }
 
@@ -85,8 +83,8 @@ TEST(KubeConfigTest, ReadsInlineClientCertificateAndInsecureFlag) {
 
 TEST(KubeConfigTest, ExplicitContextOverridesCurrentContext) {
   FakeFiles files;
-  std::string text = Kubeconfig("    server: http://127.0.0.1:8080\n", "    token: t\n", "",
-                                "missing");
+  std::string text =
+      Kubeconfig("    server: http://127.0.0.1:8080\n", "    token: t\n", "", "missing");
   EXPECT_FALSE(ParseKubeconfig(text, "/x", files.Reader()).config);
   ConfigResult result = ParseKubeconfig(text, "/x", files.Reader(), "dev");
   ASSERT_TRUE(result.config) << result.error;
@@ -105,8 +103,7 @@ TEST(KubeConfigTest, EachBrokenCaseHasAClearError) {
       {"not yaml", "clusters: [", "not valid"},
       {"empty", "", "empty"},
       {"not a map", "- a\n- b\n", "not a YAML map"},
-      {"no current context",
-       "clusters: []\nusers: []\ncontexts: []\n", "no current-context"},
+      {"no current context", "clusters: []\nusers: []\ncontexts: []\n", "no current-context"},
       {"missing context", Kubeconfig(server, "    token: t\n", "", "prod"),
        "context \"prod\" not found"},
       {"missing cluster",
@@ -145,8 +142,7 @@ TEST(KubeConfigTest, EachBrokenCaseHasAClearError) {
       {"basic auth", Kubeconfig(server, "    username: admin\n    password: pw\n"),
        "basic authentication"},
       {"bad insecure flag",
-       Kubeconfig(server + "    insecure-skip-tls-verify: maybe\n", "    token: t\n"),
-       "not valid"},
+       Kubeconfig(server + "    insecure-skip-tls-verify: maybe\n", "    token: t\n"), "not valid"},
   };
   FakeFiles files;
   for (const BrokenCase& broken : cases) {
@@ -236,9 +232,9 @@ TEST(DecodeBase64Test, AcceptsValidAndRejectsInvalid) {
   EXPECT_EQ(DecodeBase64("aGk="), "hi");
   EXPECT_EQ(DecodeBase64("aA=="), "h");
   EXPECT_EQ(DecodeBase64(""), "");
-  EXPECT_FALSE(DecodeBase64("aGVsbG8"));    // length not a multiple of 4
-  EXPECT_FALSE(DecodeBase64("aG=sbG8="));   // padding inside
-  EXPECT_FALSE(DecodeBase64("aGVs*G8="));   // not in the alphabet
+  EXPECT_FALSE(DecodeBase64("aGVsbG8"));   // length not a multiple of 4
+  EXPECT_FALSE(DecodeBase64("aG=sbG8="));  // padding inside
+  EXPECT_FALSE(DecodeBase64("aGVs*G8="));  // not in the alphabet
 }
 
 }  // namespace

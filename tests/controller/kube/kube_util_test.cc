@@ -56,9 +56,8 @@ TEST(ResourceKindTest, EscapeQueryEncodesReservedCharacters) {
 
 TEST(TimeFormatTest, FormatsAndParsesRfc3339) {
   using namespace std::chrono;
-  const system_clock::time_point time =
-      sys_days(year(2026) / November / 23) + hours(13) + minutes(4) + seconds(5) +
-      microseconds(123456);
+  const system_clock::time_point time = sys_days(year(2026) / November / 23) + hours(13) +
+                                        minutes(4) + seconds(5) + microseconds(123456);
   EXPECT_EQ(FormatTime(time), "2026-11-23T13:04:05Z");
   EXPECT_EQ(FormatMicroTime(time), "2026-11-23T13:04:05.123456Z");
   EXPECT_EQ(ParseTime("2026-11-23T13:04:05.123456Z"), time);
@@ -132,8 +131,7 @@ TEST(KubeMetricsTest, SeriesAreLabelledByKindAndType) {
       << text;
   EXPECT_NE(text.find("atrium_kube_events_total{kind=\"HTTPRoute\",type=\"ERROR\"} 1"),
             std::string::npos);
-  EXPECT_NE(text.find("atrium_kube_watch_restarts_total{kind=\"HTTPRoute\"} 1"),
-            std::string::npos);
+  EXPECT_NE(text.find("atrium_kube_watch_restarts_total{kind=\"HTTPRoute\"} 1"), std::string::npos);
   EXPECT_NE(text.find("atrium_kube_relists_total{kind=\"HTTPRoute\"} 2"), std::string::npos);
   EXPECT_EQ(text.find("atrium_kube_last_sync_timestamp_seconds{kind=\"HTTPRoute\"} 0"),
             std::string::npos);

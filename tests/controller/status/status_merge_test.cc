@@ -26,9 +26,10 @@ json Stamped(json condition, const std::string& time) {
 }
 
 TEST(StampConditionsTest, KeepsTimeOnlyWhenTypeStatusAndReasonAreUnchanged) {
-  json current = json::array({Stamped(Condition("Accepted", "True", "Accepted"), kEarlier),
-                              Stamped(Condition("Programmed", "True", "Programmed"), kEarlier),
-                              Stamped(Condition("ResolvedRefs", "True", "ResolvedRefs"), kEarlier)});
+  json current =
+      json::array({Stamped(Condition("Accepted", "True", "Accepted"), kEarlier),
+                   Stamped(Condition("Programmed", "True", "Programmed"), kEarlier),
+                   Stamped(Condition("ResolvedRefs", "True", "ResolvedRefs"), kEarlier)});
   json desired = json::array({
       Condition("Accepted", "True", "Accepted", "new message", 2),  // same: kept
       Condition("Programmed", "False", "Programmed"),               // status changed
@@ -60,8 +61,7 @@ TEST(MergeStatusTest, GatewayListenersAreMatchedByName) {
                       json::array({Stamped(Condition("Accepted", "True", "Accepted"), kEarlier)})}},
                     {{"name", "https"},
                      {"attachedRoutes", 0},
-                     {"conditions", json::array({Stamped(Condition("Accepted", "False",
-                                                                   "Invalid"),
+                     {"conditions", json::array({Stamped(Condition("Accepted", "False", "Invalid"),
                                                          kEarlier)})}}})}};
   json desired = {
       {"conditions", json::array({Condition("Accepted", "True", "Accepted")})},
@@ -97,7 +97,8 @@ TEST(MergeStatusTest, UnchangedGatewayIsNotAChange) {
 
 json Parent(const std::string& gateway, const std::string& controller, const std::string& status,
             const std::string& time = "") {
-  json condition = Condition("Accepted", status, status == "True" ? "Accepted" : "NotAllowedByListeners");
+  json condition =
+      Condition("Accepted", status, status == "True" ? "Accepted" : "NotAllowedByListeners");
   if (!time.empty()) condition["lastTransitionTime"] = time;
   return {{"parentRef", {{"name", gateway}}},
           {"controllerName", controller},
@@ -105,8 +106,9 @@ json Parent(const std::string& gateway, const std::string& controller, const std
 }
 
 TEST(MergeStatusTest, HttpRouteKeepsOtherControllersParents) {
-  json current = {{"parents", json::array({Parent("other-gw", "example.com/other", "True", kEarlier),
-                                           Parent("gw", kOurs, "False", kEarlier)})}};
+  json current = {
+      {"parents", json::array({Parent("other-gw", "example.com/other", "True", kEarlier),
+                               Parent("gw", kOurs, "False", kEarlier)})}};
   json desired = {{"parents", json::array({Parent("gw", kOurs, "True")})}};
   json merged = MergeStatus("HTTPRoute", current, desired, kOurs, kNow);
   ASSERT_EQ(merged["parents"].size(), 2u);
@@ -118,8 +120,9 @@ TEST(MergeStatusTest, HttpRouteKeepsOtherControllersParents) {
 }
 
 TEST(MergeStatusTest, HttpRouteRemovesOnlyOurStaleParents) {
-  json current = {{"parents", json::array({Parent("gone-gw", kOurs, "True", kEarlier),
-                                           Parent("other-gw", "example.com/other", "True", kEarlier)})}};
+  json current = {
+      {"parents", json::array({Parent("gone-gw", kOurs, "True", kEarlier),
+                               Parent("other-gw", "example.com/other", "True", kEarlier)})}};
   json desired = {{"parents", json::array()}};
   json merged = MergeStatus("HTTPRoute", current, desired, kOurs, kNow);
   ASSERT_EQ(merged["parents"].size(), 1u);
@@ -131,7 +134,8 @@ TEST(MergeStatusTest, HttpRouteOrderOfOthersDoesNotCauseWrites) {
   // Another controller appended its entry after ours: our entries are
   // unchanged, so there is nothing to write (and nothing to fight over).
   json ours = Parent("gw", kOurs, "True", kEarlier);
-  json current = {{"parents", json::array({ours, Parent("x", "example.com/other", "True", kEarlier)})}};
+  json current = {
+      {"parents", json::array({ours, Parent("x", "example.com/other", "True", kEarlier)})}};
   json desired = {{"parents", json::array({Parent("gw", kOurs, "True")})}};
   json merged = MergeStatus("HTTPRoute", current, desired, kOurs, kNow);
   EXPECT_EQ(merged["parents"][1], ours);

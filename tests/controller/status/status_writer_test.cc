@@ -35,27 +35,27 @@ json Condition(const std::string& type, bool status, const std::string& reason,
 }
 
 translate::ObjectStatus GatewayStatus(int attached, int64_t generation = 1) {
-  json listener = {{"name", "http"},
-                   {"attachedRoutes", attached},
-                   {"supportedKinds", json::array({{{"group", "gateway.networking.k8s.io"},
-                                                    {"kind", "HTTPRoute"}}})},
-                   {"conditions", json::array({Condition("Accepted", true, "Accepted",
-                                                         generation)})}};
-  json status = {{"addresses", json::array()},
-                 {"conditions", json::array({Condition("Accepted", true, "Accepted", generation),
-                                             Condition("Programmed", true, "Programmed",
-                                                       generation)})},
-                 {"listeners", json::array({listener})}};
+  json listener = {
+      {"name", "http"},
+      {"attachedRoutes", attached},
+      {"supportedKinds",
+       json::array({{{"group", "gateway.networking.k8s.io"}, {"kind", "HTTPRoute"}}})},
+      {"conditions", json::array({Condition("Accepted", true, "Accepted", generation)})}};
+  json status = {
+      {"addresses", json::array()},
+      {"conditions", json::array({Condition("Accepted", true, "Accepted", generation),
+                                  Condition("Programmed", true, "Programmed", generation)})},
+      {"listeners", json::array({listener})}};
   return {"Gateway", "default", "gw", generation, status};
 }
 
 translate::ObjectStatus RouteStatus(bool accepted) {
-  json parent = {{"parentRef", {{"name", "gw"}, {"namespace", "default"}}},
-                 {"controllerName", kOurs},
-                 {"conditions",
-                  json::array({Condition("Accepted", accepted,
-                                         accepted ? "Accepted" : "NotAllowedByListeners"),
-                               Condition("ResolvedRefs", true, "ResolvedRefs")})}};
+  json parent = {
+      {"parentRef", {{"name", "gw"}, {"namespace", "default"}}},
+      {"controllerName", kOurs},
+      {"conditions", json::array({Condition("Accepted", accepted,
+                                            accepted ? "Accepted" : "NotAllowedByListeners"),
+                                  Condition("ResolvedRefs", true, "ResolvedRefs")})}};
   return {"HTTPRoute", "default", "web", 1, {{"parents", json::array({parent})}}};
 }
 
@@ -79,12 +79,13 @@ class StatusWriterTest : public ::testing::Test {
     config.token = api_.token();
     config.ca_pem = api_.ca_pem();
     client_ = std::make_unique<kube::KubeClient>(config);
-    Create({{"apiVersion", "gateway.networking.k8s.io/v1"},
-            {"kind", "Gateway"},
-            {"metadata", {{"name", "gw"}, {"namespace", "default"}}},
-            {"spec",
-             {{"gatewayClassName", "atrium"},
-              {"listeners", json::array({{{"name", "http"}, {"port", 80}, {"protocol", "HTTP"}}})}}}});
+    Create(
+        {{"apiVersion", "gateway.networking.k8s.io/v1"},
+         {"kind", "Gateway"},
+         {"metadata", {{"name", "gw"}, {"namespace", "default"}}},
+         {"spec",
+          {{"gatewayClassName", "atrium"},
+           {"listeners", json::array({{{"name", "http"}, {"port", 80}, {"protocol", "HTTP"}}})}}}});
     Create({{"apiVersion", "gateway.networking.k8s.io/v1"},
             {"kind", "HTTPRoute"},
             {"metadata", {{"name", "web"}, {"namespace", "default"}}},
@@ -251,6 +252,77 @@ TEST_F(StatusWriterTest, CoalescesABurstIntoFewWrites) {
             << writer.writes() << " writes\n";
 }
 
+TEST_F(StatusWriterTest, ThousandRoutesAttachedAtOnceCostFewGatewayWrites) {
+  constexpr int kRoutes = 1000;
+  StatusWriterOptions options;  // default hold-off and parallelism
+  StatusWriter writer(*client_, options, &metrics_);
+  for (int i = 0; i < kRoutes; ++i) {
+    testing::ApiResult created =
+        api_.Create({{"apiVersion", "gateway.networking.k8s.io/v1"},
+                     {"kind", "HTTPRoute"},
+                     {"metadata", {{"name", "r" + std::to_string(i)}, {"namespace", "default"}}},
+                     {"spec", {{"parentRefs", json::array({{{"name", "gw"}}})}}}});
+    ASSERT_TRUE(created.ok());
+    writer.Observe("HTTPRoute", created.body);  // as the informer would
+  }
+  writer.Observe("Gateway", Get("gateways", "gw"));
+  // The reconciler sees the routes arrive over a burst and, with its 50 ms
+  // maximum hold-off, publishes about 20 times, each attaching more routes.
+  constexpr int kPasses = 20;
+  std::vector<std::vector<translate::ObjectStatus>> passes;
+  for (int pass = 1; pass <= kPasses; ++pass) {
+    const int attached = kRoutes * pass / kPasses;
+    std::vector<translate::ObjectStatus> statuses = {GatewayStatus(attached)};
+    for (int i = 0; i < attached; ++i) {
+      translate::ObjectStatus route = RouteStatus(true);
+      route.name = "r" + std::to_string(i);
+      statuses.push_back(std::move(route));
+    }
+    passes.push_back(std::move(statuses));
+  }
+  api_.ResetRequestCounts();
+  writer.Start();
+  const auto started = std::chrono::steady_clock::now();
+  for (int pass = 0; pass < kPasses; ++pass) {
+    writer.Update(passes[pass]);
+    std::this_thread::sleep_until(started +
+                                  (pass + 1) * milliseconds(50));  // the reconciler's pace
+  }
+  const auto burst = std::chrono::steady_clock::now() - started;
+  // The Gateway is not kept waiting behind the route writes.
+  ASSERT_TRUE(api_.WaitFor(
+      "gateways", "default", "gw",
+      [](const json* gateway) {
+        return gateway != nullptr && gateway->contains("status") &&
+               (*gateway)["status"]["listeners"][0]["attachedRoutes"] == kRoutes;
+      },
+      std::chrono::seconds(240)));
+  const auto attached = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(attached - burst, std::chrono::seconds(3));
+  ASSERT_TRUE(writer.WaitIdle(std::chrono::seconds(240)));
+  const auto done = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(Get("gateways", "gw")["status"]["listeners"][0]["attachedRoutes"], kRoutes);
+  const uint64_t gateway_writes = api_.RequestCount("patch", kGatewayStatus);
+  EXPECT_GE(gateway_writes, 1u);
+  EXPECT_LE(gateway_writes, 20u);
+  // Coalescing, not the reconciler's pace, bounds the writes: at most one
+  // per hold-off window of the burst (plus the last).
+  EXPECT_LE(gateway_writes, static_cast<uint64_t>(burst / options.holdoff) + 2);
+  EXPECT_EQ(api_.RequestCount("patch", kRouteStatus), static_cast<uint64_t>(kRoutes));
+  EXPECT_EQ(api_.RequestCount("get", "gateway.networking.k8s.io/httproutes"), 0u);
+  for (int i = 0; i < kRoutes; i += 97) {
+    json route = Get("httproutes", "r" + std::to_string(i));
+    EXPECT_EQ(route["status"]["parents"][0]["conditions"][0]["status"], "True") << i;
+  }
+  std::cout << kRoutes << " routes over a "
+            << std::chrono::duration_cast<milliseconds>(burst).count()
+            << " ms burst: " << gateway_writes
+            << " Gateway status writes; attachedRoutes=" << kRoutes << " after "
+            << std::chrono::duration_cast<milliseconds>(attached).count()
+            << " ms; every status written after "
+            << std::chrono::duration_cast<milliseconds>(done).count() << " ms\n";
+}
+
 TEST_F(StatusWriterTest, OnlyTheLeaderWrites) {
   std::atomic<bool> leader{false};
   StatusWriterOptions options;
@@ -303,9 +375,8 @@ TEST_F(StatusWriterTest, PublishesTheServiceLoadBalancerOnIngresses) {
   EXPECT_TRUE(api_.WaitFor(
       "ingresses", "default", "web",
       [](const json* ingress) {
-        return ingress != nullptr &&
-               (*ingress)["status"]["loadBalancer"]["ingress"] ==
-                   json::array({{{"hostname", "lb.example.com"}}});
+        return ingress != nullptr && (*ingress)["status"]["loadBalancer"]["ingress"] ==
+                                         json::array({{{"hostname", "lb.example.com"}}});
       },
       kWait));
 }
