@@ -116,9 +116,6 @@ void Informer::Run(std::stop_token stop) {
         if (!SleepFor(stop, delay)) return;
         continue;
       }
-      if (!served_.exchange(true)) {
-        log::Info(kComponent, "API is served now; watching", {{"kind", log_scope_}});
-      }
       if (listed_once && metrics_) metrics_->Relisted();
       listed_once = true;
       need_list = false;
@@ -172,6 +169,10 @@ Informer::ListOutcome Informer::List(const std::stop_token& stop,
     if (!body.is_object() || !body.contains("items") || !body["items"].is_array()) {
       log::Warn(kComponent, "LIST answered something that is not a list", {{"kind", log_scope_}});
       return ListOutcome::kError;
+    }
+    // Before any object is reported, so that served() holds once one is.
+    if (!served_.exchange(true)) {
+      log::Info(kComponent, "API is served now; watching", {{"kind", log_scope_}});
     }
     for (nlohmann::json& item : body["items"]) {
       if (!item.is_object()) continue;

@@ -15,7 +15,9 @@
 //     object dirty; the writer's own thread waits a hold-off after the first
 //     change, then writes each dirty object once with the latest status. A
 //     burst of route changes therefore costs each Gateway one write per
-//     pass, not one per route;
+//     pass, not one per route. GatewayClasses and Gateways go first, and a
+//     Gateway that changes while a pass writes many routes ends that pass
+//     early, so it never waits behind them;
 //   - only while is_leader() holds (every replica computes status, one
 //     writes it); losing leadership stops writes and touches nothing else.
 // Ingress status.loadBalancer.ingress comes from --publish-service (that
@@ -24,7 +26,9 @@
 //
 // Threading: Update is called on the reconciler thread and never blocks on
 // the network; Observe/Forget on informer threads; every public method is
-// safe from any thread. Requests run on the writer's own thread.
+// safe from any thread. Requests run on the writer's own thread (and, within
+// a pass, on up to `parallelism` helper threads it joins before the pass
+// ends).
 // Lifetime: the client and metrics must outlive the writer (or its Stop).
 
 #include <chrono>
@@ -71,7 +75,9 @@ struct StatusWriterOptions {
   kube::BackoffOptions backoff;
   // How often leadership is looked at while nothing else happens.
   std::chrono::milliseconds leader_poll{std::chrono::seconds(1)};
-  // Only write while this returns true; null: always write.
+  // Only write while this returns true; null: always write. Called from
+  // the writer's threads, so it must be thread-safe (LeaderElector's
+  // is_leader is).
   std::function<bool()> is_leader;
   // The wall clock, for lastTransitionTime; null: the system clock.
   std::function<std::chrono::system_clock::time_point()> clock;

@@ -50,7 +50,8 @@ void StatsSnapshot::Add(const StatsSnapshot& other) {
   for (const auto& [route, histogram] : other.duration_by_route) {
     duration_by_route[route].Add(histogram);
   }
-  for (size_t i = 0; i < upstream_errors.size(); ++i) upstream_errors[i] += other.upstream_errors[i];
+  for (size_t i = 0; i < upstream_errors.size(); ++i)
+    upstream_errors[i] += other.upstream_errors[i];
   open_connections += other.open_connections;
   total_connections += other.total_connections;
   total_requests += other.total_requests;
@@ -90,8 +91,7 @@ WorkerStats::HistogramCells* WorkerStats::FindOrInsertHistogram(std::string_view
   auto it = histograms_.find(scratch_key_);
   if (it != histograms_.end()) return it->second.get();
   std::lock_guard lock(insert_mutex_);
-  return histograms_.emplace(scratch_key_, std::make_unique<HistogramCells>())
-      .first->second.get();
+  return histograms_.emplace(scratch_key_, std::make_unique<HistogramCells>()).first->second.get();
 }
 
 void WorkerStats::RecordRequest(std::string_view route, std::string_view backend, int status,
@@ -99,9 +99,9 @@ void WorkerStats::RecordRequest(std::string_view route, std::string_view backend
   Series* series = FindOrInsert(route, backend, StatusClass(status));
   BumpOwned<uint64_t>(series->count, 1);
   HistogramCells* histogram = FindOrInsertHistogram(route);
-  size_t bucket = std::lower_bound(kDurationBuckets.begin(), kDurationBuckets.end(),
-                                   duration_seconds) -
-                  kDurationBuckets.begin();
+  size_t bucket =
+      std::lower_bound(kDurationBuckets.begin(), kDurationBuckets.end(), duration_seconds) -
+      kDurationBuckets.begin();
   BumpOwned<uint64_t>(histogram->buckets[bucket], 1);
   BumpOwned<double>(histogram->sum, duration_seconds);
   BumpOwned<uint64_t>(histogram->count, 1);

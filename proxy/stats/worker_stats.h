@@ -41,8 +41,8 @@ std::string_view UpstreamErrorName(UpstreamError error);
 
 // RequestKey identifies one request counter series.
 struct RequestKey {
-  std::string route;    // "" when no route matched
-  std::string backend;  // "" when no backend was chosen
+  std::string route;     // "" when no route matched
+  std::string backend;   // "" when no backend was chosen
   int status_class = 0;  // 1..5 (1xx..5xx)
   auto operator<=>(const RequestKey&) const = default;
 };

@@ -2,6 +2,9 @@
 
 namespace atrium::table {
 
+// The fields Match reads for a path-only route share the first cache line.
+static_assert(sizeof(PathIndex) + sizeof(void*) + sizeof(uint32_t) <= 64);
+
 std::shared_ptr<const CompiledHost> CompiledHost::Build(const ir::VirtualHost& vhost,
                                                         uint16_t listener_port, bool listener_tls,
                                                         EndpointSetPool& endpoint_sets) {

@@ -181,8 +181,9 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
           CompileCache::State::Listener{&listener, compiled.shared_host_index});
     }
   }
-  for (const auto& [name, set] : endpoint_sets.sets())
+  for (const auto& [name, set] : endpoint_sets.sets()) {
     table->endpoint_count_ += set->endpoints.size();
+  }
   if (next != nullptr) {
     next->config = std::move(shared_config);
     next->endpoint_sets = endpoint_sets.TakeSets();
