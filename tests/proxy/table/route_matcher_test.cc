@@ -1,5 +1,7 @@
 #include "proxy/table/route_matcher.h"
 
+#include "proxy/table/regex_check.h"
+
 #include <gtest/gtest.h>
 
 namespace atrium::table {
@@ -65,6 +67,24 @@ TEST(RouteMatcherTest, RegexIsAnchoredOnTheWholePath) {
   view.path = "/prefix/v2/items";
   EXPECT_FALSE(matcher->Matches(view));
   EXPECT_FALSE(matcher->IsPathOnly());
+}
+
+// RegexError agrees with what RouteMatcher::Create accepts.
+TEST(RegexErrorTest, AcceptsWhatTheMatcherCompiles) {
+  for (const char* pattern : {"", "/v[0-9]+/items", "(?i)/API/.*", "a|b"}) {
+    EXPECT_EQ(RegexError(pattern), "") << pattern;
+    ir::RouteMatch match;
+    match.path = {ir::PathMatchKind::kRegularExpression, pattern};
+    std::string error;
+    EXPECT_NE(RouteMatcher::Create(match, &error), nullptr) << pattern << ": " << error;
+  }
+  for (const char* pattern : {"(unclosed", "[z-a]", "a{2,1}", "trailing\\"}) {
+    EXPECT_NE(RegexError(pattern), "") << pattern;
+    ir::RouteMatch match;
+    match.path = {ir::PathMatchKind::kRegularExpression, pattern};
+    std::string error;
+    EXPECT_EQ(RouteMatcher::Create(match, &error), nullptr) << pattern;
+  }
 }
 
 }  // namespace
