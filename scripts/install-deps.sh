@@ -45,6 +45,16 @@ build_pkgs=(
   nginx-light
   wrk
   prometheus  # ships promtool: the admin tests check /metrics with it
+  # The chart tests (tests/chart) and the Prometheus end-to-end test
+  # (tests/e2e/prometheus): the chart renderer is Go text/template + sprig,
+  # built offline from Debian's Go packages (GOPATH=/usr/share/gocode).
+  golang
+  golang-github-masterminds-sprig-dev
+  golang-github-ghodss-yaml-dev
+  golang-github-xeipuuv-gojsonschema-dev
+  python3
+  python3-yaml
+  yamllint
 )
 
 mode=${1:-}
