@@ -110,6 +110,11 @@ std::vector<MetricFamily> DataPlaneFamilies(const stats::StatsSnapshot& snapshot
   families.push_back(SingleValueFamily(kConnectionsMetric, "Client connections accepted.",
                                        MetricType::Counter,
                                        static_cast<double>(snapshot.total_connections)));
+  families.push_back(SingleValueFamily(
+      kTlsHandshakeFailuresMetric,
+      "TLS handshakes that failed or timed out (bad client hello, refused version, no SNI "
+      "certificate, timeout).",
+      MetricType::Counter, static_cast<double>(snapshot.tls_handshake_failures)));
   return families;
 }
 

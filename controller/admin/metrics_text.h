@@ -31,6 +31,8 @@ inline constexpr std::string_view kRequestDurationMetric = "atrium_request_durat
 inline constexpr std::string_view kUpstreamErrorsMetric = "atrium_upstream_errors_total";
 inline constexpr std::string_view kOpenConnectionsMetric = "atrium_open_connections";
 inline constexpr std::string_view kConnectionsMetric = "atrium_connections_total";
+inline constexpr std::string_view kTlsHandshakeFailuresMetric =
+    "atrium_tls_handshake_failures_total";
 
 // DataPlaneFamilies turns a summed snapshot into metric families:
 // atrium_requests_total{route,backend,status_class}, the

@@ -11,6 +11,10 @@
 
 #include "controller/core/flags.h"
 
+namespace atrium::kube {
+struct KubeConfig;
+}
+
 namespace atrium::core {
 
 class Application {
@@ -38,6 +42,7 @@ class Application {
 
  private:
   struct Parts;
+  void StartCluster(kube::KubeConfig kube_config);
   Config config_;
   std::unique_ptr<Parts> parts_;
 };

@@ -22,6 +22,8 @@ struct Config {
 
   size_t workers = 0;  // 0: one per core
   uint16_t port_offset = 8000;
+  // Address of listeners that name none (not a flag: tests keep to loopback).
+  std::string default_bind_address = "0.0.0.0";
   std::vector<std::string> publish_addresses;
   std::string publish_service;  // "namespace/name"
 

@@ -9,6 +9,33 @@
 namespace atrium::translate {
 namespace {
 
+bool IsIngressRule(const RouteEntry& entry) {
+  return entry.precedence.kind == "Ingress" && !entry.precedence.fallback;
+}
+
+// KeepMostSpecificIngressHost drops the Ingress rules of less specific hosts
+// from positions. Ingress has no cross-host precedence in its spec; users
+// coming from ingress-nginx (and Contour) expect a host's rules to own its
+// requests: with rules for foo.bar.com and *.bar.com, a request for
+// foo.bar.com only ever sees the foo.bar.com rules (and the default
+// backend). HTTPRoute rules are left merged across hostnames, as the
+// Gateway API requires (conformance: HTTPRouteMatchingAcrossRoutes).
+void KeepMostSpecificIngressHost(const std::vector<const RouteEntry*>& entries,
+                                 std::vector<size_t>& positions) {
+  std::optional<Specificity> best;
+  for (size_t position : positions) {
+    const RouteEntry& entry = *entries[position];
+    if (!IsIngressRule(entry)) continue;
+    Specificity specificity = SpecificityOf(entry.hostname);
+    if (!best || specificity > *best) best = specificity;
+  }
+  if (!best) return;
+  std::erase_if(positions, [&](size_t position) {
+    const RouteEntry& entry = *entries[position];
+    return IsIngressRule(entry) && SpecificityOf(entry.hostname) < *best;
+  });
+}
+
 // BuildVirtualHosts fills listener.virtual_hosts for one socket. entries are
 // the socket's entries, already in precedence order.
 void BuildVirtualHosts(const Socket& socket, const std::vector<const RouteEntry*>& entries,
@@ -44,6 +71,7 @@ void BuildVirtualHosts(const Socket& socket, const std::vector<const RouteEntry*
     }
     std::sort(positions.begin(), positions.end());
     positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+    KeepMostSpecificIngressHost(entries, positions);
     ir::VirtualHost vhost{key.kind, key.name, {}};
     std::unordered_set<std::string> sources;
     for (size_t position : positions) {

@@ -16,6 +16,10 @@ namespace {
 
 constexpr const char* kDefaultClassAnnotation = "ingressclass.kubernetes.io/is-default-class";
 constexpr const char* kLegacyClassAnnotation = "kubernetes.io/ingress.class";
+// Opt-in HTTP -> HTTPS redirect (308) for the hosts an Ingress serves with
+// TLS; ingress-nginx's spelling is accepted too, ours wins when both are set.
+constexpr const char* kSslRedirectAnnotation = "atrium.dev/ssl-redirect";
+constexpr const char* kNginxSslRedirectAnnotation = "nginx.ingress.kubernetes.io/ssl-redirect";
 constexpr uint16_t kIngressPort = 80;
 constexpr uint16_t kIngressTlsPort = 443;
 
@@ -84,6 +88,8 @@ struct Candidate {
   ObjectMeta meta;
   PrecedenceKey precedence;
   ir::Route route;
+  // Answered on the HTTP listener with a 308 to https (ssl-redirect).
+  bool ssl_redirect = false;
 };
 
 std::string JoinBackendName(const std::string& ns, const std::string& service,
@@ -287,12 +293,64 @@ std::vector<Candidate> ParseIngress(const ObjectMeta& meta, const nlohmann::json
   return candidates;
 }
 
+// WantsSslRedirect reads the ssl-redirect annotations: true, false, or
+// nullopt with a problem for any other value.
+bool WantsSslRedirect(const ObjectMeta& meta, ProblemList& problems) {
+  for (const char* name : {kSslRedirectAnnotation, kNginxSslRedirectAnnotation}) {
+    auto it = meta.annotations.find(name);
+    if (it == meta.annotations.end()) continue;
+    if (it->second == "true") return true;
+    if (it->second != "false") {
+      problems.Add(state::kIngress, meta.ns, meta.name,
+                   std::string("annotation ") + name + ": \"" + it->second +
+                       "\" is neither \"true\" nor \"false\"; no redirect");
+    }
+    return false;
+  }
+  return false;
+}
+
+// MarkSslRedirects flags the rules of an Ingress that asked for ssl-redirect
+// whose host one of its own usable tls entries covers: a host whose
+// certificate is missing or broken keeps being served over HTTP rather than
+// being sent to an HTTPS listener that cannot serve it.
+void MarkSslRedirects(const std::vector<IngressCertificate>& tls, std::vector<Candidate>& routes) {
+  std::vector<Host> tls_hosts;
+  for (const IngressCertificate& entry : tls) {
+    for (const std::string& name : entry.certificate.hostnames) {
+      if (std::optional<Host> host = ParseIngressHost(name)) tls_hosts.push_back(*host);
+    }
+  }
+  for (Candidate& candidate : routes) {
+    if (candidate.fallback || candidate.hostname.kind == ir::HostnameKind::kAny) continue;
+    candidate.ssl_redirect = std::any_of(tls_hosts.begin(), tls_hosts.end(), [&](const Host& host) {
+      return Covers(host, candidate.hostname);
+    });
+  }
+}
+
+// SslRedirectRoute is route answered with a 308 to the same URL over https
+// on the default port (443, as the spec's redirect port rules have it).
+ir::Route SslRedirectRoute(const ir::Route& route) {
+  ir::Route redirect;
+  redirect.name = route.name;
+  redirect.match = route.match;
+  ir::RequestRedirect filter;
+  filter.scheme = "https";
+  filter.port = 0;
+  filter.status_code = 308;
+  redirect.filters.redirect = filter;
+  return redirect;
+}
+
 // ServeOn places the kept Ingress routes on the implicit listener for port
 // (HTTPS with certificates when tls), unless a Gateway listener made that
-// port incompatible; then the affected Ingresses are reported.
-void ServeOn(uint16_t port, bool tls, std::vector<ir::TlsCertificate> certificates,
+// port incompatible; then the affected Ingresses are reported and false is
+// returned. With ssl_redirect, routes flagged for it redirect to https.
+bool ServeOn(uint16_t port, bool tls, std::vector<ir::TlsCertificate> certificates,
              const std::vector<const Candidate*>& kept, const std::vector<ObjectMeta>& affected,
-             const Options& options, ConfigDraft& draft, ProblemList& problems) {
+             const Options& options, ConfigDraft& draft, ProblemList& problems,
+             bool ssl_redirect = false) {
   std::optional<uint16_t> bind_port = BindPort(port, options.port_offset);
   SocketKey socket_key{"", bind_port.value_or(0)};
   auto existing = draft.sockets.find(socket_key);
@@ -305,7 +363,7 @@ void ServeOn(uint16_t port, bool tls, std::vector<ir::TlsCertificate> certificat
       problems.Add(state::kIngress, meta.ns, meta.name,
                    "not served on port " + std::to_string(port) + ": " + why);
     }
-    return;
+    return false;
   }
   Socket& socket = draft.sockets[socket_key];
   if (existing == draft.sockets.end()) {
@@ -329,8 +387,10 @@ void ServeOn(uint16_t port, bool tls, std::vector<ir::TlsCertificate> certificat
                          std::to_string(candidate->precedence.match_index) +
                          (candidate->fallback ? "/default" : "");
     if (!candidate->fallback) {
-      draft.entries.push_back({socket_key, candidate->hostname, candidate->hostname,
-                               candidate->precedence, source, candidate->route});
+      draft.entries.push_back(
+          {socket_key, candidate->hostname, candidate->hostname, candidate->precedence, source,
+           ssl_redirect && candidate->ssl_redirect ? SslRedirectRoute(candidate->route)
+                                                   : candidate->route});
       continue;
     }
     // The default backend answers whatever no rule matches, on every host the
@@ -340,6 +400,29 @@ void ServeOn(uint16_t port, bool tls, std::vector<ir::TlsCertificate> certificat
           {socket_key, claim, claim, candidate->precedence, source, candidate->route});
     }
   }
+  return true;
+}
+
+// ServeHttps serves the kept routes on the implicit HTTPS listener with every
+// usable spec.tls certificate; false when that listener cannot be served.
+bool ServeHttps(std::vector<IngressCertificate>& certificates,
+                const std::vector<const Candidate*>& kept, const Options& options,
+                ConfigDraft& draft, ProblemList& problems) {
+  // Certificates of older Ingresses first: the first one is the default for
+  // clients that send no SNI.
+  std::stable_sort(certificates.begin(), certificates.end(),
+                   [](const IngressCertificate& a, const IngressCertificate& b) {
+                     return OlderThan(a.meta, b.meta);
+                   });
+  std::vector<ir::TlsCertificate> pems;
+  std::vector<ObjectMeta> with_tls;
+  for (IngressCertificate& entry : certificates) {
+    if (std::find(pems.begin(), pems.end(), entry.certificate) == pems.end()) {
+      pems.push_back(std::move(entry.certificate));
+    }
+    with_tls.push_back(entry.meta);
+  }
+  return ServeOn(kIngressTlsPort, true, std::move(pems), kept, with_tls, options, draft, problems);
 }
 
 }  // namespace
@@ -380,6 +463,7 @@ void TranslateIngresses(const state::ClusterState& state, const Options& options
       std::vector<Candidate> routes = ParseIngress(meta, object, services, problems);
       std::vector<IngressCertificate> tls =
           ParseTls(meta, Object(object, "spec", ""), state.secrets, options, problems);
+      if (WantsSslRedirect(meta, problems)) MarkSslRedirects(tls, routes);
       for (Candidate& candidate : routes) candidates.push_back(std::move(candidate));
       for (IngressCertificate& entry : tls) certificates.push_back(std::move(entry));
     } catch (const std::exception& e) {
@@ -408,23 +492,12 @@ void TranslateIngresses(const state::ClusterState& state, const Options& options
                      " (older, or first by namespace/name); ignored here");
   }
 
-  ServeOn(kIngressPort, false, {}, kept, ours, options, draft, problems);
-  if (certificates.empty()) return;
-  // Certificates of older Ingresses first: the first one is the default for
-  // clients that send no SNI.
-  std::stable_sort(certificates.begin(), certificates.end(),
-                   [](const IngressCertificate& a, const IngressCertificate& b) {
-                     return OlderThan(a.meta, b.meta);
-                   });
-  std::vector<ir::TlsCertificate> pems;
-  std::vector<ObjectMeta> with_tls;
-  for (IngressCertificate& entry : certificates) {
-    if (std::find(pems.begin(), pems.end(), entry.certificate) == pems.end()) {
-      pems.push_back(std::move(entry.certificate));
-    }
-    with_tls.push_back(entry.meta);
+  // HTTPS first: the HTTP listener redirects only when it is served.
+  bool https_served = false;
+  if (!certificates.empty()) {
+    https_served = ServeHttps(certificates, kept, options, draft, problems);
   }
-  ServeOn(kIngressTlsPort, true, std::move(pems), kept, with_tls, options, draft, problems);
+  ServeOn(kIngressPort, false, {}, kept, ours, options, draft, problems, https_served);
 }
 
 }  // namespace atrium::translate

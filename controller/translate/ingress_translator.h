@@ -15,8 +15,11 @@
 // When Ingresses of ours have spec.tls, every Ingress route is also served on
 // an implicit HTTPS listener on port 443 (bound at 443 + port_offset), with
 // each tls entry's Secret as the certificate for its hosts (SNI); the oldest
-// Ingress's certificate comes first and is the default. No automatic
-// HTTP-to-HTTPS redirect is added (that is annotation territory).
+// Ingress's certificate comes first and is the default. An Ingress with the
+// annotation atrium.dev/ssl-redirect: "true" (or ingress-nginx's
+// nginx.ingress.kubernetes.io/ssl-redirect) has its rules whose host one of
+// its usable tls entries covers answered on port 80 with a 308 to https
+// (default port); without it nothing is redirected.
 
 #include <vector>
 

@@ -5,16 +5,20 @@
 // so that Ingress and HTTPRoute routes can be merged on one host:
 //
 //  1. Ingress default backends last of all (they catch what nothing else does).
-//  2. Hostname: more characters in a matching non-wildcard hostname, then more
-//     characters in a matching hostname (HTTPRoute spec.hostnames), using the
-//     hostname written on the route, not the listener intersection.
-//  3. Path: Exact, then RegularExpression, then Prefix; within each, longer
+//  2. Path: Exact, then RegularExpression, then Prefix; within each, longer
 //     values first (a Prefix's trailing slash does not count). This is the
 //     HTTPRoute order ("Exact", then longest "Prefix"; regex precedence is
 //     implementation-specific) and also the Ingress order (longest path first,
 //     Exact before Prefix on equal paths): an Exact and a Prefix path can only
 //     both match a request when the Exact one is at least as long.
-//  4. A method match, then more header matches, then more query matches.
+//  3. A method match, then more header matches, then more query matches.
+//  4. Hostname: more characters in a matching non-wildcard hostname, then more
+//     characters in a matching hostname (HTTPRoute spec.hostnames), using the
+//     hostname written on the route, not the listener intersection. This
+//     breaks ties between equally specific matches only: the conformance
+//     test HTTPRouteMatchingAcrossRoutes sends Host example.com, path /v2 to
+//     a route for "*.com" matching PathPrefix /v2 rather than to a route for
+//     example.com matching PathPrefix /.
 //  5. Ties across routes: routes attached through an older Gateway first
 //     (Gateways sharing a socket; Ingress counts after every Gateway), then
 //     the oldest route, then namespace/name, then kind.

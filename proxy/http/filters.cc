@@ -1,5 +1,7 @@
 #include "proxy/http/filters.h"
 
+#include <algorithm>
+
 #include <boost/beast/core/string.hpp>
 
 namespace atrium::http {
@@ -127,16 +129,26 @@ void MakeCorsPreflightResponse(LocalResponse& response, const ir::Cors& cors,
                                const RequestHeader& request, std::string_view date) {
   response = LocalResponse{};
   response.version(11);
-  response.result(bhttp::status::no_content);
+  // 200, not 204: both are "ok" to the Fetch standard, but the Gateway API
+  // conformance suite (HTTPRouteCORS) requires 200 for allowed preflights.
+  response.result(bhttp::status::ok);
   if (!date.empty()) response.set(bhttp::field::date, date);
   std::string_view origin = request[bhttp::field::origin];
   if (CorsOriginAllowed(cors, origin)) {
     AddAllowOrigin(response, cors, origin);
-    if (!cors.allow_methods.empty()) {
-      response.set(bhttp::field::access_control_allow_methods, Join(cors.allow_methods));
-    }
-    if (!cors.allow_headers.empty()) {
-      response.set(bhttp::field::access_control_allow_headers, Join(cors.allow_headers));
+    // A "*" list answers with what the preflight asked for: a literal "*"
+    // means nothing to browsers when credentials are allowed (Fetch), and the
+    // Gateway API spec asks for the requested method in that case.
+    auto allowed = [&](const std::vector<std::string>& list, bhttp::field requested) {
+      bool any = std::find(list.begin(), list.end(), "*") != list.end();
+      return any ? std::string(request[requested]) : Join(list);
+    };
+    std::string methods = allowed(cors.allow_methods, bhttp::field::access_control_request_method);
+    if (!methods.empty()) response.set(bhttp::field::access_control_allow_methods, methods);
+    std::string headers = allowed(cors.allow_headers, bhttp::field::access_control_request_headers);
+    if (!headers.empty()) response.set(bhttp::field::access_control_allow_headers, headers);
+    if (!cors.expose_headers.empty()) {
+      response.set(bhttp::field::access_control_expose_headers, Join(cors.expose_headers));
     }
     response.set(bhttp::field::access_control_max_age, std::to_string(cors.max_age_seconds));
   }

@@ -6,6 +6,7 @@
 #include <exception>
 #include <limits>
 
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -53,6 +54,16 @@ bool IsParseError(const ErrorCode& ec) {
          ec != bhttp::error::need_buffer;
 }
 
+// Half-closing and closing either side of a tunnel: for a TLS client the
+// TCP socket underneath (a tunnel's end of stream is not worth a
+// close_notify round).
+void ShutdownSend(Socket& socket, ErrorCode& ec) { socket.shutdown(Socket::shutdown_send, ec); }
+void ShutdownSend(ClientStream& stream, ErrorCode& ec) {
+  stream.socket().shutdown(Socket::shutdown_send, ec);
+}
+void Close(Socket& socket, ErrorCode& ec) { socket.close(ec); }
+void Close(ClientStream& stream, ErrorCode& ec) { stream.socket().close(ec); }
+
 void LogException(std::exception_ptr error) {
   if (!error) return;
   try {
@@ -95,7 +106,7 @@ HttpSession::~HttpSession() {
 }
 
 void HttpSession::OnDrain() {
-  if (phase_ == Phase::kIdle) CloseClient();
+  if (phase_ == Phase::kIdle || phase_ == Phase::kHandshake) CloseClient();
 }
 
 void HttpSession::ForceClose() {
@@ -109,7 +120,7 @@ void HttpSession::ForceClose() {
 
 void HttpSession::CloseClient() {
   ErrorCode ignored;
-  client_.close(ignored);
+  client_.socket().close(ignored);
 }
 
 void HttpSession::OnDeadline(Deadline& deadline) {
@@ -119,8 +130,9 @@ void HttpSession::OnDeadline(Deadline& deadline) {
     if (upstream_) upstream_->socket.close(ignored);
     return;
   }
-  if (phase_ == Phase::kHeader) {
-    ::send(client_.native_handle(), k408.data(), k408.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (phase_ == Phase::kHeader && !client_.is_tls()) {
+    // Plaintext only: on TLS these bytes would corrupt the record stream.
+    ::send(client_.socket().native_handle(), k408.data(), k408.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     exchange_.status = 408;
   }
   CloseClient();
@@ -131,19 +143,58 @@ Awaitable<void> HttpSession::Run(std::shared_ptr<HttpSession> self) {
   self->client_deadline_.SetOwner(self);
   self->upstream_deadline_.SetOwner(self);
   ErrorCode ec;
-  self->client_.set_option(asio::ip::tcp::no_delay(true), ec);
-  auto remote = self->client_.remote_endpoint(ec);
+  self->client_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  auto remote = self->client_.socket().remote_endpoint(ec);
   if (!ec) self->client_address_ = remote.address().to_string();
-  for (;;) {
+  bool serve = true;
+  if (self->listener_->tls) serve = co_await self->Handshake();
+  for (; serve;) {
     bool keep = co_await self->ServeOne();
     if (self->exchange_.status != 0) self->Record();
     if (!keep) break;
+  }
+  if (self->tls_established_ && !self->closing_ && self->client_.socket().is_open()) {
+    co_await self->SendCloseNotify();
   }
   if (self->linger_ && !self->closing_) co_await self->LingeringClose();
   self->client_deadline_.Cancel();
   self->upstream_deadline_.Cancel();
   self->ReleaseUpstream(false);
   self->CloseClient();
+}
+
+Awaitable<bool> HttpSession::Handshake() {
+  tls::ServerContext* context = worker_.tls_context();
+  if (context == nullptr) co_return false;
+  client_.StartTls(context->asio_context());
+  // The SNI callback runs inside the handshake, on this thread, and reads
+  // the certificate from the live table through tls_origin_.
+  tls_origin_.address = listener_->address;
+  tls_origin_.bind_port = listener_->bind_port;
+  tls::ServerContext::SetOrigin(client_.tls()->native_handle(), &tls_origin_);
+  phase_ = Phase::kHandshake;
+  client_deadline_.Arm(worker_.options().tls_handshake_timeout);
+  ErrorCode ec;
+  co_await client_.tls()->async_handshake(asio::ssl::stream_base::server, WithError(ec));
+  client_deadline_.Disarm();
+  if (ec || closing_) {
+    worker_.stats().TlsHandshakeFailed();
+    co_return false;
+  }
+  tls_established_ = true;
+  co_return true;
+}
+
+Awaitable<void> HttpSession::SendCloseNotify() {
+  // Marking the peer's close_notify as received makes SSL_shutdown send ours
+  // and complete at once, instead of waiting for a client that may never
+  // answer.
+  SSL_set_shutdown(client_.tls()->native_handle(), SSL_RECEIVED_SHUTDOWN);
+  phase_ = Phase::kClosing;
+  client_deadline_.Arm(kLingerTimeout);
+  ErrorCode ec;
+  co_await client_.tls()->async_shutdown(WithError(ec));
+  client_deadline_.Disarm();
 }
 
 Awaitable<bool> HttpSession::ServeOne() {
@@ -650,10 +701,10 @@ Awaitable<bool> HttpSession::WriteInterim() {
   co_return !ec;
 }
 
-template <bool kRequest>
+template <bool kRequest, typename In, typename Out>
 Awaitable<HttpSession::RelayOutcome> HttpSession::Relay(
-    Socket& in, boost::beast::flat_buffer& in_buffer,
-    bhttp::parser<kRequest, bhttp::buffer_body>& parser, Socket& out,
+    In& in, boost::beast::flat_buffer& in_buffer,
+    bhttp::parser<kRequest, bhttp::buffer_body>& parser, Out& out,
     bhttp::serializer<kRequest, bhttp::buffer_body>& serializer) {
   const ProxyOptions& options = worker_.options();
   const size_t size = options.io_buffer_bytes;
@@ -765,7 +816,8 @@ Awaitable<void> HttpSession::RunUpstreamPump(std::shared_ptr<HttpSession> self) 
 
 // Pump copies one direction of a tunnel until end of stream (which it passes
 // on as a half-close) or an error (which ends both directions).
-Awaitable<void> HttpSession::Pump(Socket& from, Socket& to, char* buffer, size_t size) {
+template <typename From, typename To>
+Awaitable<void> HttpSession::Pump(From& from, To& to, char* buffer, size_t size) {
   const auto idle = worker_.options().tunnel_idle_timeout;
   ErrorCode ec;
   for (;;) {
@@ -774,18 +826,18 @@ Awaitable<void> HttpSession::Pump(Socket& from, Socket& to, char* buffer, size_t
     if (ec) {
       ErrorCode ignored;
       if (ec == asio::error::eof) {
-        to.shutdown(Socket::shutdown_send, ignored);
+        ShutdownSend(to, ignored);
       } else {
-        from.close(ignored);
-        to.close(ignored);
+        Close(from, ignored);
+        Close(to, ignored);
       }
       break;
     }
     co_await asio::async_write(to, asio::buffer(buffer, n), WithError(ec));
     if (ec) {
       ErrorCode ignored;
-      from.close(ignored);
-      to.close(ignored);
+      Close(from, ignored);
+      Close(to, ignored);
       break;
     }
   }
@@ -867,14 +919,17 @@ Awaitable<void> HttpSession::LingeringClose() {
   // Closing with unread input makes the kernel send a reset, which can
   // destroy the response still in flight; read what the client still sends
   // (bounded) after half-closing.
+  // On TLS the close_notify went out first; what the client still sends is
+  // read from the TCP socket and discarded undecrypted.
   ErrorCode ec;
-  client_.shutdown(Socket::shutdown_send, ec);
+  Socket& socket = client_.socket();
+  socket.shutdown(Socket::shutdown_send, ec);
   if (ec) co_return;
   phase_ = Phase::kClosing;
   client_deadline_.Arm(kLingerTimeout);
   uint64_t total = 0;
   while (total < kMaxLingerBytes) {
-    size_t n = co_await client_.async_read_some(
+    size_t n = co_await socket.async_read_some(
         asio::buffer(body_buffer_.get(), worker_.options().io_buffer_bytes), WithError(ec));
     if (ec) break;
     total += n;

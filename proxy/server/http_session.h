@@ -19,10 +19,12 @@
 #include "proxy/http/http_types.h"
 #include "proxy/http/request_validation.h"
 #include "proxy/server/asio_types.h"
+#include "proxy/server/client_stream.h"
 #include "proxy/server/deadline.h"
 #include "proxy/server/upstream_registry.h"
 #include "proxy/stats/worker_stats.h"
 #include "proxy/table/route_table.h"
+#include "proxy/tls/server_context.h"
 
 namespace atrium::server {
 
@@ -45,7 +47,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>,
   void OnDeadline(Deadline& deadline) override;
 
  private:
-  enum class Phase { kIdle, kHeader, kActive, kTunnel, kClosing };
+  enum class Phase { kHandshake, kIdle, kHeader, kActive, kTunnel, kClosing };
   // Outcome of one upstream attempt: the request was answered and the client
   // connection may serve another (kDone) or must close (kClosed), or a reused
   // upstream connection turned out stale and the request may be sent again.
@@ -79,6 +81,12 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>,
   };
 
   static Awaitable<void> Run(std::shared_ptr<HttpSession> self);
+  // Handshake terminates TLS on a TLS listener's connection, within the
+  // handshake timeout; false when the connection must end.
+  Awaitable<bool> Handshake();
+  // SendCloseNotify ends a TLS connection politely: close_notify is sent
+  // without waiting for the peer's.
+  Awaitable<void> SendCloseNotify();
   static Awaitable<void> RunUpstreamPump(std::shared_ptr<HttpSession> self);
   Awaitable<bool> ServeOne();
   Awaitable<bool> Route();
@@ -89,11 +97,12 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>,
   Awaitable<ContinueResult> AwaitContinue();
   Awaitable<ContinueResult> ReadResponse(bool stop_at_continue, bool* got_bytes);
   Awaitable<void> Tunnel();
-  Awaitable<void> Pump(Socket& from, Socket& to, char* buffer, size_t size);
-  template <bool kRequest>
-  Awaitable<RelayOutcome> Relay(Socket& in, boost::beast::flat_buffer& in_buffer,
+  template <typename From, typename To>
+  Awaitable<void> Pump(From& from, To& to, char* buffer, size_t size);
+  template <bool kRequest, typename In, typename Out>
+  Awaitable<RelayOutcome> Relay(In& in, boost::beast::flat_buffer& in_buffer,
                                 http::bhttp::parser<kRequest, http::bhttp::buffer_body>& parser,
-                                Socket& out,
+                                Out& out,
                                 http::bhttp::serializer<kRequest, http::bhttp::buffer_body>& sr);
   Awaitable<bool> AnswerLocally(int status, LocalKind kind = LocalKind::kPlain);
   Awaitable<bool> SendLocal(int status, bool keep_alive, LocalKind kind = LocalKind::kPlain);
@@ -112,8 +121,10 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>,
   void CloseClient();
 
   Worker& worker_;
-  Socket client_;
+  ClientStream client_;
   std::shared_ptr<const table::ListenerKey> listener_;
+  tls::HandshakeOrigin tls_origin_;  // TLS only: read by the SNI callback
+  bool tls_established_ = false;
   std::string client_address_;
   boost::beast::flat_buffer client_buffer_;
   std::unique_ptr<char[]> body_buffer_;

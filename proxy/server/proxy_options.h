@@ -17,6 +17,10 @@ struct ProxyOptions {
   // pools. 0: one per core (std::thread::hardware_concurrency()).
   size_t workers = 0;
 
+  // The address of listeners that name none (Gateways without
+  // spec.addresses, the implicit Ingress listeners). Tests use 127.0.0.1.
+  std::string default_bind_address = "0.0.0.0";
+
   // Client side.
   size_t max_header_bytes = 16 * 1024;              // request line + header section: 431
   uint64_t max_body_bytes = 1024ULL * 1024 * 1024;  // request body: 413
@@ -24,6 +28,7 @@ struct ProxyOptions {
   Duration idle_timeout{60'000};            // keep-alive wait between requests; slow body reads
   Duration send_timeout{60'000};            // a client that stops reading its response
   Duration tunnel_idle_timeout{3'600'000};  // an upgraded (WebSocket) connection
+  Duration tls_handshake_timeout{10'000};   // accept to finished TLS handshake
   // A local answer (404, 503...) reads and discards at most this much of an
   // unread request body to keep the connection; beyond it, it closes.
   uint64_t max_discard_bytes = 256 * 1024;

@@ -37,11 +37,18 @@ Acceptor OpenAcceptor(asio::io_context& io_context, const asio::ip::tcp::endpoin
 
 ProxyServer::ProxyServer(ProxyOptions options, table::TablePublisher& publisher,
                          stats::StatsRegistry& stats)
-    : options_(std::move(options)), publisher_(publisher) {
+    : options_(std::move(options)),
+      publisher_(publisher),
+      tls_context_([&publisher](const tls::HandshakeOrigin& origin, std::string_view server_name) {
+        // On the worker running the handshake (registered with RCU): the
+        // read section covers the lookup and the copy of a shared_ptr only.
+        return publisher.SelectCertificate(origin.address, origin.bind_port, server_name);
+      }) {
   const size_t count = ResolveWorkers(options_, stats);
   workers_.reserve(count);
   for (size_t i = 0; i < count; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i, options_, publisher_, stats.worker(i)));
+    workers_.push_back(
+        std::make_unique<Worker>(i, options_, publisher_, stats.worker(i), &tls_context_));
   }
 }
 
@@ -55,14 +62,12 @@ void ProxyServer::Start() {
 }
 
 std::string ProxyServer::OpenListener(const table::ListenerKey& key, uint16_t* bound_port) {
-  const std::string bind_address = key.address.empty() ? "0.0.0.0" : key.address;
+  const std::string bind_address =
+      key.address.empty() ? options_.default_bind_address : key.address;
   ErrorCode ec;
   auto address = asio::ip::make_address(bind_address, ec);
   std::string where = bind_address + ":" + std::to_string(key.bind_port);
   if (ec) return "bind " + where + ": invalid address";
-  // Serving plaintext where the configuration promises TLS would be worse
-  // than not serving: refuse until proxy/tls terminates TLS.
-  if (key.tls) return "listen " + where + ": TLS listeners are not supported yet";
   uint16_t port = key.bind_port;
   std::vector<Acceptor> acceptors;
   for (auto& worker : workers_) {

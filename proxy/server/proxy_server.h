@@ -23,6 +23,7 @@
 #include "proxy/stats/worker_stats.h"
 #include "proxy/table/route_table.h"
 #include "proxy/table/table_publisher.h"
+#include "proxy/tls/server_context.h"
 
 namespace atrium::server {
 
@@ -46,8 +47,8 @@ class ProxyServer {
   // gets its own SO_REUSEPORT acceptor on the same port; with bind_port 0 the
   // first bind picks the port and the others reuse it. Returns one message
   // per key that could not be opened ("bind 0.0.0.0:8080: Address already in
-  // use"); the other listeners are unaffected. TLS listeners are refused
-  // with an error until the data plane terminates TLS.
+  // use"); the other listeners are unaffected. A TLS listener terminates
+  // TLS with the certificate its table selects for each handshake (SNI).
   std::vector<std::string> SyncListeners(const std::vector<table::ListenerKey>& keys);
 
   // BoundPort returns the port actually bound for the socket of key (its
@@ -79,6 +80,9 @@ class ProxyServer {
 
   const ProxyOptions options_;
   table::TablePublisher& publisher_;
+  // One TLS context for every worker and listener: its session ticket key is
+  // shared, and it reads certificates from the live table.
+  tls::ServerContext tls_context_;
   std::vector<std::unique_ptr<Worker>> workers_;
 
   mutable std::mutex mutex_;  // guards bound_ and drained_; never on the request path

@@ -33,8 +33,12 @@ bool IsResourceExhaustion(const ErrorCode& ec) {
 }  // namespace
 
 Worker::Worker(size_t index, const ProxyOptions& options, table::TablePublisher& publisher,
-               stats::WorkerStats& stats)
-    : index_(index), options_(options), publisher_(publisher), stats_(stats) {
+               stats::WorkerStats& stats, tls::ServerContext* tls_context)
+    : index_(index),
+      options_(options),
+      publisher_(publisher),
+      stats_(stats),
+      tls_context_(tls_context) {
   // One thread runs this io_context and every socket operation happens on
   // it, so the reactor need not lock per operation. The scheduler and
   // descriptor registration keep their locks: other threads post to the

@@ -26,6 +26,7 @@
 #include "proxy/server/upstream_registry.h"
 #include "proxy/stats/worker_stats.h"
 #include "proxy/table/table_publisher.h"
+#include "proxy/tls/server_context.h"
 
 namespace atrium::server {
 
@@ -33,8 +34,10 @@ class HttpSession;
 
 class Worker {
  public:
+  // tls_context (shared by every worker, owned by the server) terminates
+  // TLS listeners; nullptr refuses their connections.
   Worker(size_t index, const ProxyOptions& options, table::TablePublisher& publisher,
-         stats::WorkerStats& stats);
+         stats::WorkerStats& stats, tls::ServerContext* tls_context = nullptr);
   // The destructor stops and joins the thread, then destroys every
   // connection while the worker's state is still alive.
   ~Worker();
@@ -66,6 +69,7 @@ class Worker {
   size_t index() const { return index_; }
   const ProxyOptions& options() const { return options_; }
   table::TablePublisher& publisher() { return publisher_; }
+  tls::ServerContext* tls_context() { return tls_context_; }
   stats::WorkerStats& stats() { return stats_; }
   UpstreamRegistry& upstreams() { return *upstreams_; }
   FastRandom& random() { return random_; }
@@ -90,6 +94,7 @@ class Worker {
   const ProxyOptions& options_;
   table::TablePublisher& publisher_;
   stats::WorkerStats& stats_;
+  tls::ServerContext* const tls_context_;
   // io_context_ is destroyed explicitly in ~Worker, before the members
   // below, because destroying it destroys suspended connections, which
   // still talk to those members.

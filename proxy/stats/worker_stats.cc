@@ -53,6 +53,7 @@ void StatsSnapshot::Add(const StatsSnapshot& other) {
   for (size_t i = 0; i < upstream_errors.size(); ++i)
     upstream_errors[i] += other.upstream_errors[i];
   open_connections += other.open_connections;
+  tls_handshake_failures += other.tls_handshake_failures;
   total_connections += other.total_connections;
   total_requests += other.total_requests;
 }
@@ -119,6 +120,8 @@ void WorkerStats::ConnectionOpened() {
 
 void WorkerStats::ConnectionClosed() { BumpOwned<int64_t>(open_connections_, -1); }
 
+void WorkerStats::TlsHandshakeFailed() { BumpOwned<uint64_t>(tls_handshake_failures_, 1); }
+
 StatsSnapshot WorkerStats::Snapshot() const {
   StatsSnapshot snapshot;
   {
@@ -139,6 +142,7 @@ StatsSnapshot WorkerStats::Snapshot() const {
     snapshot.upstream_errors[i] = upstream_errors_[i].load(std::memory_order_relaxed);
   }
   snapshot.open_connections = open_connections_.load(std::memory_order_relaxed);
+  snapshot.tls_handshake_failures = tls_handshake_failures_.load(std::memory_order_relaxed);
   snapshot.total_connections = total_connections_.load(std::memory_order_relaxed);
   snapshot.total_requests = total_requests_.load(std::memory_order_relaxed);
   return snapshot;

@@ -62,6 +62,7 @@ struct StatsSnapshot {
   int64_t open_connections = 0;
   uint64_t total_connections = 0;
   uint64_t total_requests = 0;
+  uint64_t tls_handshake_failures = 0;  // failed or timed out TLS handshakes
   void Add(const StatsSnapshot& other);
 };
 
@@ -76,6 +77,7 @@ class WorkerStats {
   void RecordUpstreamError(UpstreamError error);
   void ConnectionOpened();
   void ConnectionClosed();
+  void TlsHandshakeFailed();
 
   // Snapshot copies the counters. Any thread.
   StatsSnapshot Snapshot() const;
@@ -96,6 +98,7 @@ class WorkerStats {
   std::atomic<int64_t> open_connections_{0};
   std::atomic<uint64_t> total_connections_{0};
   std::atomic<uint64_t> total_requests_{0};
+  std::atomic<uint64_t> tls_handshake_failures_{0};
   std::string scratch_key_;  // owning worker only: avoids an allocation per request
 };
 

@@ -1,6 +1,7 @@
 #include "proxy/table/route_table.h"
 
 #include <atomic>
+#include <ctime>
 #include <map>
 #include <unordered_map>
 #include <utility>
@@ -56,6 +57,7 @@ struct CompileCache::State {
   struct Listener {
     const ir::Listener* source;  // inside config
     std::shared_ptr<const HostIndex<uint32_t>> hosts;
+    std::shared_ptr<const tls::CertificateSet> certificates;  // TLS listeners only
   };
   std::shared_ptr<const ir::RouteConfig> config;
   std::unordered_map<std::string, Host> hosts;          // by HostIdentity
@@ -64,6 +66,7 @@ struct CompileCache::State {
   size_t reused_hosts = 0;
   size_t built_hosts = 0;
   size_t reused_host_indexes = 0;
+  size_t reused_certificate_sets = 0;
 };
 
 CompileCache::CompileCache() = default;
@@ -72,6 +75,9 @@ size_t CompileCache::reused_hosts() const { return state_ ? state_->reused_hosts
 size_t CompileCache::built_hosts() const { return state_ ? state_->built_hosts : 0; }
 size_t CompileCache::reused_host_indexes() const {
   return state_ ? state_->reused_host_indexes : 0;
+}
+size_t CompileCache::reused_certificate_sets() const {
+  return state_ ? state_->reused_certificate_sets : 0;
 }
 
 // CompiledListener is one socket's virtual hosts. host_index maps a Host
@@ -86,6 +92,9 @@ struct RouteTable::CompiledListener {
   std::vector<const CompiledHost*> hosts;           // by position; owned by owned_hosts
   std::shared_ptr<const HostIndex<uint32_t>> shared_host_index;
   std::vector<std::shared_ptr<const CompiledHost>> owned_hosts;
+  // TLS listeners: the parsed certificates, shared with other table
+  // versions while the listener's PEMs do not change.
+  std::shared_ptr<const tls::CertificateSet> certificates;
 };
 
 std::string NormalizeHost(std::string_view host) {
@@ -165,6 +174,21 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
         compiled.shared_host_index = it->second.hosts;
         ++next->reused_host_indexes;
       }
+      if (listener.tls && it != previous->listeners.end() && it->second.certificates != nullptr &&
+          it->second.source->certificates == listener.certificates) {
+        compiled.certificates = it->second.certificates;
+        ++next->reused_certificate_sets;
+      }
+    }
+    if (listener.tls && compiled.certificates == nullptr) {
+      compiled.certificates = tls::CertificateSet::Build(listener.certificates,
+                                                         static_cast<int64_t>(std::time(nullptr)));
+    }
+    if (compiled.certificates != nullptr && errors != nullptr) {
+      for (const std::string& error : compiled.certificates->errors()) {
+        errors->push_back("listener " + (listener.address.empty() ? "*" : listener.address) + ":" +
+                          std::to_string(listener.bind_port) + ": " + error);
+      }
     }
     if (compiled.shared_host_index == nullptr) {
       std::vector<HostIndex<uint32_t>::Entry> entries;
@@ -178,7 +202,8 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
     if (next != nullptr) {
       next->listeners.try_emplace(
           std::move(listener_identity),
-          CompileCache::State::Listener{&listener, compiled.shared_host_index});
+          CompileCache::State::Listener{&listener, compiled.shared_host_index,
+                                        compiled.certificates});
     }
   }
   for (const auto& [name, set] : endpoint_sets.sets()) {
@@ -203,19 +228,31 @@ std::vector<ListenerKey> RouteTable::Listeners() const {
   return keys;
 }
 
-LookupResult RouteTable::Lookup(const RequestView& request) const {
-  LookupResult result{404, nullptr, generation_};
-  // A listener on the request's exact address wins over one on all
-  // addresses ("") with the same port.
+const RouteTable::CompiledListener* RouteTable::FindListener(std::string_view address,
+                                                             uint16_t bind_port) const {
+  // A listener on the exact address wins over one on all addresses ("")
+  // with the same port.
   const CompiledListener* listener = nullptr;
   for (const CompiledListener& candidate : listeners_) {
-    if (candidate.key.bind_port != request.bind_port) continue;
-    if (candidate.key.address == request.address) {
-      listener = &candidate;
-      break;
-    }
+    if (candidate.key.bind_port != bind_port) continue;
+    if (candidate.key.address == address) return &candidate;
     if (candidate.key.address.empty() && listener == nullptr) listener = &candidate;
   }
+  return listener;
+}
+
+std::shared_ptr<const tls::ServerCertificate> RouteTable::SelectCertificate(
+    std::string_view address, uint16_t bind_port, std::string_view server_name) const {
+  const CompiledListener* listener = FindListener(address, bind_port);
+  if (listener == nullptr || listener->certificates == nullptr) return nullptr;
+  const std::shared_ptr<const tls::ServerCertificate>* certificate =
+      listener->certificates->Select(server_name);
+  return certificate != nullptr ? *certificate : nullptr;
+}
+
+LookupResult RouteTable::Lookup(const RequestView& request) const {
+  LookupResult result{404, nullptr, generation_};
+  const CompiledListener* listener = FindListener(request.address, request.bind_port);
   if (listener == nullptr) return result;
 
   const uint32_t* position = listener->host_index->Find(request.host);

@@ -28,6 +28,8 @@
 #include <vector>
 
 #include "controller/ir/route_config.h"
+#include "proxy/tls/certificate_set.h"
+#include "proxy/tls/server_certificate.h"
 
 namespace atrium::table {
 
@@ -124,6 +126,8 @@ class CompileCache {
   size_t reused_hosts() const;
   size_t built_hosts() const;
   size_t reused_host_indexes() const;
+  // Listeners whose parsed certificates were reused (their PEMs unchanged).
+  size_t reused_certificate_sets() const;
 
  private:
   friend class RouteTable;
@@ -135,6 +139,9 @@ class RouteTable {
  public:
   // Compile builds a table. Routes whose regular expressions RE2 rejects are
   // left out and reported in errors (translate normally rejects them first).
+  // Certificates of TLS listeners are parsed here (OpenSSL); an unusable one
+  // is left out and reported in errors without key material (translate
+  // normally rejects it first, with the listener's status).
   static std::unique_ptr<RouteTable> Compile(const ir::RouteConfig& config, uint64_t generation,
                                              std::vector<std::string>* errors = nullptr);
   // The same, reusing what cache kept from the previous Compile and keeping
@@ -156,6 +163,13 @@ class RouteTable {
   // returned action.
   LookupResult Lookup(const RequestView& request) const;
 
+  // SelectCertificate picks the certificate for a TLS handshake on the
+  // socket (address, bind_port) by SNI (see tls::CertificateSet); nullptr
+  // when that socket is not a TLS listener of this table. Thread-safe; never
+  // locks; the only write is the reference count of the result.
+  std::shared_ptr<const tls::ServerCertificate> SelectCertificate(
+      std::string_view address, uint16_t bind_port, std::string_view server_name) const;
+
   uint64_t generation() const { return generation_; }
   const ir::RouteConfig& config() const { return *config_; }
   std::vector<ListenerKey> Listeners() const;
@@ -171,6 +185,7 @@ class RouteTable {
 
  private:
   RouteTable();
+  const CompiledListener* FindListener(std::string_view address, uint16_t bind_port) const;
   uint64_t generation_ = 0;
   std::shared_ptr<const ir::RouteConfig> config_;  // shared with a CompileCache
   std::vector<CompiledListener> listeners_;

@@ -110,4 +110,11 @@ TablePublisher::ReadSection::~ReadSection() {
   urcu_memb_read_unlock();
 }
 
+std::shared_ptr<const tls::ServerCertificate> TablePublisher::SelectCertificate(
+    std::string_view address, uint16_t bind_port, std::string_view server_name) const {
+  ReadSection section(this);
+  const RouteTable* table = section.table();
+  return table != nullptr ? table->SelectCertificate(address, bind_port, server_name) : nullptr;
+}
+
 }  // namespace atrium::table

@@ -52,6 +52,12 @@ class TablePublisher {
   // generation 0 before the first publish. Registered threads only.
   LookupResult Lookup(const RequestView& request) const;
 
+  // SelectCertificate picks a handshake's certificate from the live table
+  // (RouteTable::SelectCertificate); nullptr before the first publish.
+  // Registered threads only.
+  std::shared_ptr<const tls::ServerCertificate> SelectCertificate(
+      std::string_view address, uint16_t bind_port, std::string_view server_name) const;
+
   // Read calls fn(const RouteTable*) inside a read-side section (nullptr
   // before the first publish). fn must not block or keep the pointer.
   template <typename Fn>

@@ -136,18 +136,15 @@ bool AdminServer::Start(const std::string& address, int port, std::string* error
     server_.reset();
     return false;
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  if (!WaitUntilListening(*server_, std::chrono::seconds(30))) {
-    *error = "the admin listener did not start";
-    return false;
-  }
+  listener_ = std::make_unique<ListenerThread>();
+  listener_->Start(server_.get());
   return true;
 }
 
 void AdminServer::Stop() {
-  if (!thread_.joinable()) return;
-  server_->stop();
-  thread_.join();
+  if (!listener_) return;
+  listener_->Stop();
+  listener_.reset();
   server_.reset();
 }
 

@@ -32,6 +32,8 @@ class Server;
 
 namespace atrium::testing {
 
+class ListenerThread;
+
 class ApiServer;
 
 class AdminServer {
@@ -49,7 +51,7 @@ class AdminServer {
  private:
   ApiServer* const api_;
   std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<ListenerThread> listener_;
   int port_ = 0;
 };
 

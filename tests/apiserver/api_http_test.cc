@@ -44,6 +44,22 @@ class ApiHttpTest : public ::testing::Test {
   ApiClient client_{api_};
 };
 
+// Stop right after Start, before the accept loop may have begun, returns
+// (httplib's stop() alone does nothing until the loop runs, and the join
+// used to hang). ctest's timeout catches a regression.
+TEST(ApiServerLifecycleTest, StopRightAfterStartReturns) {
+  for (int i = 0; i < 50; ++i) {
+    ApiServer api(PlainHttp());
+    ASSERT_TRUE(api.Start()) << api.error();
+    api.Stop();
+  }
+  ApiServer api(PlainHttp());
+  ASSERT_TRUE(api.Start()) << api.error();
+  ASSERT_TRUE(api.Restart({}));
+  ApiClient client(api);
+  EXPECT_EQ(client.Get("/version").status, 200);
+}
+
 TEST_F(ApiHttpTest, DiscoveryDescribesEveryGroup) {
   HttpReply version = client_.Get("/version");
   ASSERT_EQ(version.status, 200);

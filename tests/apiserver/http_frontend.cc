@@ -226,23 +226,20 @@ bool HttpFrontend::Start(std::string* error) {
   }
   stopping_ = false;
   faults_->ResumeDelays();
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  if (!WaitUntilListening(*server_, std::chrono::seconds(30))) {
-    *error = "the HTTP listener did not start";
-    return false;
-  }
+  listener_ = std::make_unique<ListenerThread>();
+  listener_->Start(server_.get());
   return true;
 }
 
 void HttpFrontend::Stop() {
-  if (!thread_.joinable()) return;
+  if (!listener_) return;
   stopping_ = true;
   // Watches block in the store; ending them lets their connections close so
   // that httplib's shutdown can join every connection thread.
   operations_->store()->DropWatches();
   faults_->SuspendDelays();
-  server_->stop();
-  thread_.join();
+  listener_->Stop();
+  listener_.reset();
   server_.reset();
 }
 

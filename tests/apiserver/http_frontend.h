@@ -33,6 +33,8 @@ struct Response;
 
 namespace atrium::testing {
 
+class ListenerThread;
+
 // Authenticator holds the bearer token clients must present; empty disables
 // authentication. Safe from any thread; the token may change at any time
 // (to test token rotation).
@@ -83,7 +85,7 @@ class HttpFrontend {
   const Authenticator* const auth_;
   const FrontendConfig config_;
   std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<ListenerThread> listener_;
   std::atomic<bool> stopping_{false};
   int port_ = 0;
 };

@@ -1,7 +1,10 @@
 // Sanitizer defaults compiled into every test binary, so a test behaves the
 // same under ctest, make test and when run by hand.
 //
-// TSan suppressions: liburcu and libcpp-httplib are Debian's prebuilt,
+// TSan suppressions: liburcu, libcpp-httplib and OpenSSL (libcrypto, libssl:
+// their reference counts are atomics TSan cannot see, so freeing a shared
+// certificate looks like a race with the handshake that used it) are Debian's
+// prebuilt,
 // uninstrumented libraries. TSan intercepts the calls they make (malloc,
 // free, memcpy) but cannot see the synchronization around them (inline
 // assembly, futexes, atomics inside uninstrumented code), so it reports races
@@ -16,7 +19,9 @@ extern "C" {
 const char* __tsan_default_suppressions() {
   return "called_from_lib:liburcu-memb.so\n"
          "called_from_lib:liburcu-common.so\n"
-         "called_from_lib:libcpp-httplib.so\n";
+         "called_from_lib:libcpp-httplib.so\n"
+         "called_from_lib:libcrypto.so\n"
+         "called_from_lib:libssl.so\n";
 }
 const char* __tsan_default_options() { return "halt_on_error=1:second_deadlock_stack=1"; }
 #endif

@@ -20,7 +20,7 @@ TEST(RoutesJsonTest, NothingBeforeTheFirstPublish) {
   ASSERT_TRUE(routes.has_value());
   EXPECT_EQ((*routes)["generation"], 9);
   EXPECT_TRUE(routes->contains("config"));
-  EXPECT_EQ(routes->dump().find(testing::kKeyMaterial), std::string::npos);
+  EXPECT_EQ(routes->dump().find(testing::KeyMaterial()), std::string::npos);
 }
 
 TEST(StatsJsonTest, NullSourcesGiveZeros) {

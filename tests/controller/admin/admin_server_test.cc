@@ -30,9 +30,9 @@ using testing::Get;
 using ::testing::HasSubstr;
 using testing::kBarBackend;
 using testing::kBarRoute;
+using testing::KeyMaterial;
 using testing::kFooBackend;
 using testing::kFooRoute;
-using testing::kKeyMaterial;
 using ::testing::Not;
 using testing::Reply;
 using ::testing::StartsWith;
@@ -189,14 +189,14 @@ TEST_F(AdminServerTest, NoEndpointEverShowsAPrivateKey) {
   AdminSources sources = Sources();
   // Even a status callback that carries a key (it should not) is scrubbed.
   sources.status = [] {
-    return nlohmann::json{{"secrets", {{{"name", "tls"}, {"private_key_pem", kKeyMaterial}}}}};
+    return nlohmann::json{{"secrets", {{{"name", "tls"}, {"private_key_pem", KeyMaterial()}}}}};
   };
   uint16_t port = StartServer(std::move(sources));
   PublishSample(1);
   for (const char* path : {"/admin/routes", "/admin/stats", "/admin/status", "/metrics"}) {
     Reply reply = Get(port, path);
     EXPECT_EQ(reply.status, 200) << path;
-    EXPECT_THAT(reply.body, Not(HasSubstr(kKeyMaterial))) << path;
+    EXPECT_THAT(reply.body, Not(HasSubstr(KeyMaterial()))) << path;
     EXPECT_THAT(reply.body, Not(HasSubstr("PRIVATE KEY"))) << path;
   }
 }

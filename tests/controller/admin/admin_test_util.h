@@ -14,6 +14,7 @@
 
 #include "controller/ir/route_config.h"
 #include "proxy/table/route_table.h"
+#include "tests/proxy/tls/tls_test_support.h"
 
 namespace atrium::admin::testing {
 
@@ -22,8 +23,21 @@ inline constexpr const char* kFooBackend = "default/foo:80";
 inline constexpr const char* kBarRoute = "ingress/default/bar/0";
 inline constexpr const char* kBarBackend = "default/bar:8080";
 inline constexpr const char* kSecureRoute = "httproute/default/secure/rule/0";
-// The private key's body: it must never be served by any admin endpoint.
-inline constexpr const char* kKeyMaterial = "TOPSECRETKEYMATERIAL";
+// The TLS listener's certificate: a real one, because the table parses
+// certificates when it compiles.
+inline const atrium::testing::TestCertificate& SecureCertificate() {
+  static const atrium::testing::TestCertificate certificate = atrium::testing::MakeCertificate(
+      {.common_name = "secure.example.com", .dns_names = {"secure.example.com"}});
+  return certificate;
+}
+
+// KeyMaterial is a line of the private key's body: it must never be served by
+// any admin endpoint.
+inline std::string KeyMaterial() {
+  const std::string& pem = SecureCertificate().key_pem;
+  size_t begin = pem.find('\n') + 1;
+  return pem.substr(begin, pem.find('\n', begin) - begin);
+}
 
 inline ir::Backend MakeBackend(const std::string& name, std::vector<ir::Endpoint> endpoints) {
   ir::Backend backend;
@@ -70,10 +84,8 @@ inline ir::RouteConfig SampleConfig() {
   tls.port = 443;
   tls.bind_port = 8443;
   tls.tls = true;
-  tls.certificates.push_back({{"secure.example.com"},
-                              "-----BEGIN CERTIFICATE-----\nCERT\n-----END CERTIFICATE-----\n",
-                              std::string("-----BEGIN PRIVATE KEY-----\n") + kKeyMaterial +
-                                  "\n-----END PRIVATE KEY-----\n"});
+  tls.certificates.push_back(
+      {{"secure.example.com"}, SecureCertificate().certificate_pem, SecureCertificate().key_pem});
   tls.virtual_hosts = {secure};
 
   ir::RouteConfig config;

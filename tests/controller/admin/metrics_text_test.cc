@@ -146,7 +146,9 @@ TEST(RenderMetricsTest, EveryFamilyHasHelpTypeAndValidNames) {
     }
   }
   EXPECT_EQ(helped.size(), types.size());
-  EXPECT_EQ(types.size(), 14u);  // 5 data plane + 9 control plane (generation shared)
+  // 6 data plane (incl. TLS handshake failures) + 9 control plane (generation shared)
+  EXPECT_EQ(types.size(), 15u);
+  EXPECT_EQ(types["atrium_tls_handshake_failures_total"], "counter");
   EXPECT_EQ(types["atrium_request_duration_seconds"], "histogram");
   EXPECT_EQ(types["atrium_open_connections"], "gauge");
   EXPECT_EQ(types["atrium_route_table_generation"], "gauge");

@@ -29,10 +29,11 @@ TEST(PrecedenceTest, OrdersByEachCriterionInTurn) {
     cases.push_back({"non-wildcard hostname chars", a, b});
   }
   {
-    PrecedenceKey a = Key(K::kPrefix, "/"), b = Key(K::kExact, "/very/long/path");
-    SetHostPrecedence("*.foo.example.com", a);
-    SetHostPrecedence("*.example.com", b);
-    cases.push_back({"hostname chars before path", a, b});
+    // HTTPRouteMatchingAcrossRoutes: the path decides before the hostname.
+    PrecedenceKey a = Key(K::kPrefix, "/v2"), b = Key(K::kPrefix, "/");
+    SetHostPrecedence("*.com", a);
+    SetHostPrecedence("example.com", b);
+    cases.push_back({"path before hostname chars", a, b});
   }
   cases.push_back({"Exact before Prefix", Key(K::kExact, "/a"), Key(K::kPrefix, "/a/b/c")});
   cases.push_back({"Exact before regex", Key(K::kExact, "/a"), Key(K::kRegularExpression, "/.*")});

@@ -122,7 +122,7 @@ TEST_F(ProxyFiltersTest, CorsPreflightAndActualRequest) {
       "OPTIONS /resource HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example.com\r\n"
       "Access-Control-Request-Method: POST\r\n\r\n");
   ASSERT_TRUE(preflight);
-  EXPECT_EQ(preflight->result_int(), 204);
+  EXPECT_EQ(preflight->result_int(), 200);
   EXPECT_EQ((*preflight)["Access-Control-Allow-Origin"], "https://app.example.com");
   EXPECT_EQ((*preflight)["Access-Control-Allow-Methods"], "GET, POST");
   EXPECT_EQ((*preflight)["Access-Control-Max-Age"], "300");

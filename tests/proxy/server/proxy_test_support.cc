@@ -258,6 +258,12 @@ HttpUpstream::~HttpUpstream() {
 void HttpUpstream::Start() {
   port_ = static_cast<uint16_t>(server_.bind_to_any_port("127.0.0.1"));
   thread_ = std::thread([this] { server_.listen_after_bind(); });
+  // httplib's stop() does nothing until the server runs: a test that never
+  // reaches the upstream would otherwise hang in the destructor's join.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
 }
 
 uint16_t ClosedPort() {

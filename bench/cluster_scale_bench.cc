@@ -1,0 +1,329 @@
+// cluster_scale_bench: Atrium in cluster mode at scale, against the test API
+// server (in-process here, so objects are created "at once" without a
+// client's round trips) and the real atrium binary as a child process.
+//
+//   build/DIR/bench/cluster_scale_bench [--routes 5000] [--namespaces 50]
+//                                       [--changes 50] [--json]
+//
+// It seeds a GatewayClass, a Gateway (one HTTP listener, routes from All
+// namespaces) and one backend Service with an EndpointSlice pointing at an
+// in-process backend, starts atrium --kubeconfig, waits for it to be ready,
+// then creates every HTTPRoute at once (namespaces x routes/namespace, each
+// with its own hostname) and measures:
+//   - served:        creation start -> the last-created route answers through
+//                    the proxy (one watch stream per kind delivers events in
+//                    order, so the last route served means all were published;
+//                    every host is checked afterwards);
+//   - attached:      creation start -> Gateway listener attachedRoutes = N;
+//   - accepted:      creation start -> every route has Accepted=True;
+//   - status writes: Gateway status writes and all status writes on the way
+//                    (counted by the API server);
+//   - propagation:   one route edit at a time, API write -> first request
+//                    through the proxy that sees it (p50/p99);
+//   - peak RSS of the atrium process (VmHWM).
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/apiserver/api_server.h"
+#include "tests/e2e/cluster_harness.h"
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using atrium::e2e::WaitUntil;
+
+double MsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+std::string ProcStatus(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      std::string value = line.substr(field.size() + 1);
+      value.erase(0, value.find_first_not_of(" \t"));
+      return value;
+    }
+  }
+  return "";
+}
+
+json Route(const std::string& ns, int index, const std::string& path) {
+  return {{"apiVersion", "gateway.networking.k8s.io/v1"},
+          {"kind", "HTTPRoute"},
+          {"metadata", {{"name", "r" + std::to_string(index)}, {"namespace", ns}}},
+          {"spec",
+           {{"parentRefs", {{{"name", "gw"}, {"namespace", "infra"}}}},
+            {"hostnames", {"r" + std::to_string(index) + "." + ns + ".example.com"}},
+            {"rules",
+             {{{"matches", {{{"path", {{"type", "PathPrefix"}, {"value", path}}}}}},
+               {"backendRefs", {{{"name", "echo"}, {"namespace", "infra"}, {"port", 80}}}}}}}}}};
+}
+
+int AttachedRoutes(const std::optional<json>& gateway) {
+  if (!gateway || !gateway->contains("status")) return -1;
+  const json& listeners = (*gateway)["status"].value("listeners", json::array());
+  return listeners.empty() ? -1 : listeners[0].value("attachedRoutes", -1);
+}
+
+bool Accepted(const json& route) {
+  const json& parents = route.value("status", json::object()).value("parents", json::array());
+  for (const json& parent : parents) {
+    for (const json& condition : parent.value("conditions", json::array())) {
+      if (condition.value("type", "") == "Accepted" && condition.value("status", "") == "True") {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int routes = 5000;
+  int namespaces = 50;
+  int changes = 50;
+  bool as_json = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--routes" && i + 1 < argc) {
+      routes = std::atoi(argv[++i]);
+    } else if (arg == "--namespaces" && i + 1 < argc) {
+      namespaces = std::atoi(argv[++i]);
+    } else if (arg == "--changes" && i + 1 < argc) {
+      changes = std::atoi(argv[++i]);
+    } else if (arg == "--json") {
+      as_json = true;
+    } else {
+      std::cerr << "usage: cluster_scale_bench [--routes N] [--namespaces N] [--changes N] "
+                   "[--json]\n";
+      return 2;
+    }
+  }
+  namespaces = std::max(1, std::min(namespaces, routes));
+  const int per_namespace = (routes + namespaces - 1) / namespaces;
+
+  atrium::e2e::TempDir dir;
+  atrium::testing::ApiServerOptions api_options;
+  atrium::testing::ApiServer api(api_options);
+  if (!api.Start()) {
+    std::cerr << "API server: " << api.error() << "\n";
+    return 1;
+  }
+  const std::string kubeconfig = dir.path() + "/kubeconfig";
+  api.WriteKubeconfig(kubeconfig);
+  atrium::e2e::Backend backend("echo");
+
+  // Seed: the class, a Gateway that takes routes from every namespace, the
+  // backend Service and its endpoints, and the route namespaces.
+  std::vector<std::string> seed_errors;
+  auto create = [&](json object) {
+    atrium::testing::ApiResult result = api.Create(std::move(object));
+    if (!result.ok()) seed_errors.push_back(result.message());
+  };
+  create({{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "infra"}}}});
+  for (int n = 0; n < namespaces; ++n) {
+    create({{"apiVersion", "v1"},
+            {"kind", "Namespace"},
+            {"metadata", {{"name", "ns" + std::to_string(n)}}}});
+  }
+  create({{"apiVersion", "gateway.networking.k8s.io/v1"},
+          {"kind", "GatewayClass"},
+          {"metadata", {{"name", "atrium"}}},
+          {"spec", {{"controllerName", "atrium.dev/gateway-controller"}}}});
+  create({{"apiVersion", "gateway.networking.k8s.io/v1"},
+          {"kind", "Gateway"},
+          {"metadata", {{"name", "gw"}, {"namespace", "infra"}}},
+          {"spec",
+           {{"gatewayClassName", "atrium"},
+            {"listeners",
+             {{{"name", "http"},
+               {"protocol", "HTTP"},
+               {"port", 80},
+               {"allowedRoutes", {{"namespaces", {{"from", "All"}}}}}}}}}}});
+  create(
+      {{"apiVersion", "v1"},
+       {"kind", "Service"},
+       {"metadata", {{"name", "echo"}, {"namespace", "infra"}}},
+       {"spec", {{"ports", {{{"name", "http"}, {"port", 80}, {"targetPort", backend.port()}}}}}}});
+  create({{"apiVersion", "discovery.k8s.io/v1"},
+          {"kind", "EndpointSlice"},
+          {"metadata",
+           {{"name", "echo-1"},
+            {"namespace", "infra"},
+            {"labels", {{"kubernetes.io/service-name", "echo"}}}}},
+          {"addressType", "IPv4"},
+          {"ports", {{{"name", "http"}, {"port", backend.port()}, {"protocol", "TCP"}}}},
+          {"endpoints", {{{"addresses", {"127.0.0.1"}}, {"conditions", {{"ready", true}}}}}}});
+  // ReferenceGrant: routes in the route namespaces may use infra/echo.
+  json grant_from = json::array();
+  for (int n = 0; n < namespaces; ++n) {
+    grant_from.push_back({{"group", "gateway.networking.k8s.io"},
+                          {"kind", "HTTPRoute"},
+                          {"namespace", "ns" + std::to_string(n)}});
+  }
+  create({{"apiVersion", "gateway.networking.k8s.io/v1beta1"},
+          {"kind", "ReferenceGrant"},
+          {"metadata", {{"name", "routes-to-echo"}, {"namespace", "infra"}}},
+          {"spec", {{"from", grant_from}, {"to", {{{"group", ""}, {"kind", "Service"}}}}}}});
+  if (!seed_errors.empty()) {
+    std::cerr << "seeding: " << seed_errors.front() << "\n";
+    return 1;
+  }
+
+  atrium::e2e::AtriumProcess atrium(
+      {kubeconfig, {"--log-level", "warn"}, dir.path() + "/atrium.log"});
+  const Clock::time_point launched = Clock::now();
+  atrium.Start();
+  const pid_t pid = atrium.process().pid();
+  if (!WaitUntil([&] { return AttachedRoutes(api.Get("gateways", "infra", "gw")) == 0; },
+                 std::chrono::seconds(120))) {
+    std::cerr << "atrium did not write the Gateway's status:\n" << atrium.process().Log();
+    return 1;
+  }
+  const double first_ready_ms = MsSince(launched);
+  const std::string rss_before = ProcStatus(pid, "VmRSS");
+  api.ResetRequestCounts();
+
+  // Every route at once, from a few threads (in-process: no client latency).
+  std::vector<std::pair<std::string, int>> names;
+  for (int i = 0; i < routes; ++i) names.emplace_back("ns" + std::to_string(i / per_namespace), i);
+  const Clock::time_point start = Clock::now();
+  {
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> creators;
+    for (int t = 0; t < 4; ++t) {
+      creators.emplace_back([&] {
+        for (size_t i = next++; i < names.size(); i = next++) {
+          api.Create(Route(names[i].first, names[i].second, "/"));
+        }
+      });
+    }
+    for (std::thread& creator : creators) creator.join();
+  }
+  const double created_ms = MsSince(start);
+  const auto& last = names.back();
+  const std::string last_host =
+      "r" + std::to_string(last.second) + "." + last.first + ".example.com";
+
+  double served_ms = -1;
+  double attached_ms = -1;
+  double accepted_ms = -1;
+  const auto deadline = start + std::chrono::seconds(300);
+  while (Clock::now() < deadline && (served_ms < 0 || attached_ms < 0)) {
+    if (served_ms < 0 && atrium::e2e::Get(atrium.proxy_port(), last_host, "/").status == 200) {
+      served_ms = MsSince(start);
+    }
+    if (attached_ms < 0 && AttachedRoutes(api.Get("gateways", "infra", "gw")) == routes) {
+      attached_ms = MsSince(start);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  while (Clock::now() < deadline && accepted_ms < 0) {
+    std::vector<json> listed = api.List("httproutes");
+    if (std::all_of(listed.begin(), listed.end(), Accepted)) accepted_ms = MsSince(start);
+    if (accepted_ms < 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const uint64_t gateway_writes =
+      api.RequestCount("patch", "gateway.networking.k8s.io/gateways/status") +
+      api.RequestCount("update", "gateway.networking.k8s.io/gateways/status");
+  const uint64_t route_writes =
+      api.RequestCount("patch", "gateway.networking.k8s.io/httproutes/status") +
+      api.RequestCount("update", "gateway.networking.k8s.io/httproutes/status");
+  const double atrium_writes = atrium.Metric("atrium_status_writes_total");
+
+  // Every route answers.
+  int answering = 0;
+  for (const auto& [ns, index] : names) {
+    const std::string host = "r" + std::to_string(index) + "." + ns + ".example.com";
+    if (atrium::e2e::Get(atrium.proxy_port(), host, "/").status == 200) ++answering;
+  }
+
+  // Propagation: edit one route's path at a time (/ -> /vK); measure from
+  // the API write to the first request through the proxy that sees it.
+  std::vector<double> propagation_ms;
+  for (int k = 0; k < changes; ++k) {
+    const auto& target = names[(k * 7919) % names.size()];
+    const std::string host =
+        "r" + std::to_string(target.second) + "." + target.first + ".example.com";
+    const std::string path = "/v" + std::to_string(k + 1);
+    std::optional<json> current =
+        api.Get("httproutes", target.first, "r" + std::to_string(target.second));
+    if (!current) continue;
+    json updated = *current;
+    updated["spec"]["rules"][0]["matches"][0]["path"]["value"] = path;
+    const Clock::time_point written = Clock::now();
+    if (!api.Update(updated).ok()) continue;
+    // The old path "/" stops matching "/" once the change is live.
+    if (WaitUntil([&] { return atrium::e2e::Get(atrium.proxy_port(), host, "/").status == 404; },
+                  std::chrono::seconds(30))) {
+      propagation_ms.push_back(MsSince(written));
+    }
+  }
+  std::sort(propagation_ms.begin(), propagation_ms.end());
+  auto percentile = [&](double p) {
+    if (propagation_ms.empty()) return -1.0;
+    size_t index = std::min(propagation_ms.size() - 1,
+                            static_cast<size_t>(p * static_cast<double>(propagation_ms.size())));
+    return propagation_ms[index];
+  };
+
+  const std::string peak_rss = ProcStatus(pid, "VmHWM");
+  const std::string rss_after = ProcStatus(pid, "VmRSS");
+  json figures = {{"routes", routes},
+                  {"namespaces", namespaces},
+                  {"first_ready_ms", first_ready_ms},
+                  {"create_all_ms", created_ms},
+                  {"all_served_ms", served_ms},
+                  {"attached_routes_ms", attached_ms},
+                  {"all_accepted_ms", accepted_ms},
+                  {"routes_answering", answering},
+                  {"gateway_status_writes", gateway_writes},
+                  {"httproute_status_writes", route_writes},
+                  {"atrium_status_writes_total", atrium_writes},
+                  {"propagation_p50_ms", percentile(0.50)},
+                  {"propagation_p99_ms", percentile(0.99)},
+                  {"propagation_samples", propagation_ms.size()},
+                  {"rss_before_routes", rss_before},
+                  {"rss_after", rss_after},
+                  {"peak_rss", peak_rss}};
+  atrium.process().Stop();
+  if (as_json) {
+    std::cout << figures.dump() << "\n";
+  } else {
+    std::printf("cluster_scale_bench: %d HTTPRoutes in %d namespaces, one Gateway\n", routes,
+                namespaces);
+    std::printf("  first ready (atrium start -> Gateway status)   %8.1f ms\n", first_ready_ms);
+    std::printf("  create all routes in the API server            %8.1f ms\n", created_ms);
+    std::printf("  all routes served through the proxy            %8.1f ms\n", served_ms);
+    std::printf("  Gateway attachedRoutes = %-5d                 %8.1f ms\n", routes, attached_ms);
+    std::printf("  every route Accepted=True                      %8.1f ms\n", accepted_ms);
+    std::printf("  routes answering afterwards                    %8d\n", answering);
+    std::printf("  Gateway status writes                          %8llu\n",
+                static_cast<unsigned long long>(gateway_writes));
+    std::printf("  HTTPRoute status writes                        %8llu\n",
+                static_cast<unsigned long long>(route_writes));
+    std::printf("  propagation of one edit p50 / p99 (%zu samples) %6.1f / %.1f ms\n",
+                propagation_ms.size(), percentile(0.50), percentile(0.99));
+    std::printf("  atrium RSS before routes / after / peak        %s / %s / %s\n",
+                rss_before.c_str(), rss_after.c_str(), peak_rss.c_str());
+  }
+  return (served_ms >= 0 && attached_ms >= 0 && answering == routes) ? 0 : 1;
+}

@@ -1,0 +1,65 @@
+#pragma once
+
+// ConformanceCase is one reproduced conformance test: the manifests it
+// applies on top of the base, the status it expects, and its requests with
+// their expectations. A case runs on a fresh Application.
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/conformance/conformance_harness.h"
+
+namespace atrium::conformance {
+
+struct ConformanceCase {
+  std::string name{};  // the conformance ShortName (or ours, for Ingress)
+  std::string manifests{};
+  std::vector<ConditionCheck> conditions{};
+  std::vector<Step> steps{};
+  std::vector<std::string> extra_gateways{};  // the case's own Gateways
+  bool with_gateways = true;                  // false: Ingress cases
+};
+
+// gtest prints a failing parameter with this (instead of its bytes).
+inline void PrintTo(const ConformanceCase& test, std::ostream* out) { *out << test.name; }
+
+inline std::string CaseName(const ::testing::TestParamInfo<ConformanceCase>& info) {
+  return info.param.name;
+}
+
+// RunCase starts Atrium on the case, checks the conditions, then sends
+// every request; each mismatch is one test failure.
+inline void RunCase(const ConformanceCase& test) {
+  LocalAtrium atrium;
+  const std::string error = atrium.Start(test.manifests, test.with_gateways, test.extra_gateways);
+  ASSERT_EQ(error, "");
+  for (const ConditionCheck& check : test.conditions) {
+    EXPECT_EQ(atrium.Check(check), "");
+  }
+  for (const Step& step : test.steps) {
+    EXPECT_EQ(Verify(atrium, step), "");
+  }
+}
+
+// Accepted and ResolvedRefs both True for route on parent.
+inline std::vector<ConditionCheck> RouteReady(const std::string& route,
+                                              const std::string& parent = "same-namespace",
+                                              const std::string& ns = kInfraNs) {
+  return {{.ns = ns,
+           .name = route,
+           .parent = parent,
+           .type = "Accepted",
+           .status = "True",
+           .reason = "Accepted"},
+          {.ns = ns,
+           .name = route,
+           .parent = parent,
+           .type = "ResolvedRefs",
+           .status = "True",
+           .reason = "ResolvedRefs"}};
+}
+
+}  // namespace atrium::conformance
