@@ -336,17 +336,26 @@ ProxyHarness::~ProxyHarness() {
 }
 
 void ProxyHarness::Publish(const ir::RouteConfig& config) {
+  std::vector<std::string> errors = PublishAllowingErrors(config);
+  EXPECT_TRUE(errors.empty()) << errors.front();
+}
+
+std::vector<std::string> ProxyHarness::PublishAllowingErrors(const ir::RouteConfig& config) {
   std::vector<std::string> errors;
   auto table = table::RouteTable::Compile(config, ++generation_, &errors);
-  EXPECT_TRUE(errors.empty()) << errors.front();
   std::vector<table::ListenerKey> keys = table->Listeners();
   publisher_.Publish(std::move(table));
   auto sync_errors = server_->SyncListeners(keys);
   EXPECT_TRUE(sync_errors.empty()) << sync_errors.front();
+  return errors;
 }
 
 uint16_t ProxyHarness::port() const {
-  return server_->BoundPort(table::ListenerKey{"127.0.0.1", 0, 80, false});
+  return BoundPort(table::ListenerKey{"127.0.0.1", 0, 80, false});
+}
+
+uint16_t ProxyHarness::BoundPort(const table::ListenerKey& key) const {
+  return server_->BoundPort(key);
 }
 
 std::string Get(std::string_view path, std::string_view host, std::string_view extra) {

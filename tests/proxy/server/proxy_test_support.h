@@ -130,9 +130,15 @@ class ProxyHarness {
  public:
   explicit ProxyHarness(server::ProxyOptions options = TestOptions());
   ~ProxyHarness();
-  // Publish compiles config, publishes it and syncs the listeners.
+  // Publish compiles config, publishes it and syncs the listeners; a
+  // compile error fails the test.
   void Publish(const ir::RouteConfig& config);
+  // PublishAllowingErrors does the same but returns the compile errors
+  // (routes or certificates left out) for the test to check.
+  std::vector<std::string> PublishAllowingErrors(const ir::RouteConfig& config);
+  // port is the port bound for Config()'s listener (127.0.0.1, port 80).
   uint16_t port() const;
+  uint16_t BoundPort(const table::ListenerKey& key) const;
   server::ProxyServer& server() { return *server_; }
   stats::StatsRegistry& stats() { return stats_; }
   table::TablePublisher& publisher() { return publisher_; }

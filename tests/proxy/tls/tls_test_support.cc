@@ -277,38 +277,9 @@ ir::TlsCertificate IrCertificate(const TestCertificate& certificate,
 }
 
 server::ProxyOptions TlsTestOptions() {
-  server::ProxyOptions options;
-  options.workers = 2;
-  options.header_timeout = 5s;
-  options.idle_timeout = 10s;
-  options.upstream_connect_timeout = 2s;
-  options.upstream_read_timeout = 10s;
+  server::ProxyOptions options = TestOptions();
   options.tls_handshake_timeout = 5s;
   return options;
-}
-
-TlsHarness::TlsHarness(server::ProxyOptions options) : stats_(options.workers) {
-  server_ = std::make_unique<server::ProxyServer>(options, publisher_, stats_);
-  server_->Start();
-}
-
-TlsHarness::~TlsHarness() {
-  server_->Stop();
-  server_.reset();
-}
-
-std::vector<std::string> TlsHarness::Publish(const ir::RouteConfig& config) {
-  std::vector<std::string> errors;
-  auto table = table::RouteTable::Compile(config, ++generation_, &errors);
-  std::vector<table::ListenerKey> keys = table->Listeners();
-  publisher_.Publish(std::move(table));
-  std::vector<std::string> sync_errors = server_->SyncListeners(keys);
-  EXPECT_TRUE(sync_errors.empty()) << sync_errors.front();
-  return errors;
-}
-
-uint16_t TlsHarness::Port(const std::string& address) const {
-  return server_->BoundPort(table::ListenerKey{address, 0, 443, true});
 }
 
 }  // namespace atrium::testing

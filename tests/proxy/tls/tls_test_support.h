@@ -24,6 +24,7 @@
 #include "proxy/server/proxy_server.h"
 #include "proxy/stats/worker_stats.h"
 #include "proxy/table/table_publisher.h"
+#include "tests/proxy/server/proxy_test_support.h"
 
 namespace atrium::testing {
 
@@ -112,23 +113,18 @@ ir::TlsCertificate IrCertificate(const TestCertificate& certificate,
 
 server::ProxyOptions TlsTestOptions();
 
-// TlsHarness runs a ProxyServer over a publisher. Publish returns the
-// compile errors (certificates left out) instead of failing the test.
-class TlsHarness {
+// TlsHarness is a ProxyHarness whose Publish returns the compile errors
+// (certificates left out) instead of failing the test.
+class TlsHarness : public ProxyHarness {
  public:
-  explicit TlsHarness(server::ProxyOptions options = TlsTestOptions());
-  ~TlsHarness();
-  std::vector<std::string> Publish(const ir::RouteConfig& config);
-  // Port bound for the listener at address with bind port 0.
-  uint16_t Port(const std::string& address) const;
-  stats::StatsRegistry& stats() { return stats_; }
-  table::TablePublisher& publisher() { return publisher_; }
-
- private:
-  uint64_t generation_ = 0;
-  table::TablePublisher publisher_;
-  stats::StatsRegistry stats_;
-  std::unique_ptr<server::ProxyServer> server_;
+  explicit TlsHarness(server::ProxyOptions options = TlsTestOptions()) : ProxyHarness(options) {}
+  std::vector<std::string> Publish(const ir::RouteConfig& config) {
+    return PublishAllowingErrors(config);
+  }
+  // Port bound for the TLS listener (spec port 443) at address with bind port 0.
+  uint16_t Port(const std::string& address) const {
+    return BoundPort(table::ListenerKey{address, 0, 443, true});
+  }
 };
 
 }  // namespace atrium::testing
