@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc)
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 CMAKE_CONFIGURE = cmake -S . $(GENERATOR) -Wno-dev
 
-.PHONY: deps build run test test-asan test-tsan bench load format tidy clean
+.PHONY: deps build run test test-asan test-tsan bench bench-cluster load format tidy clean
 
 deps:
 	./scripts/install-deps.sh
@@ -38,6 +38,15 @@ bench: deps
 	$(CMAKE_CONFIGURE) -B build/release -DCMAKE_BUILD_TYPE=Release -DATRIUM_BUILD_TESTS=OFF
 	cmake --build build/release -j $(JOBS)
 	./build/release/bench/route_lookup_bench
+
+# Cluster mode at scale (issue 3 targets): the test API server in process and
+# the real atrium binary; 1,000 routes on one Gateway, then 5,000 routes in 50
+# namespaces with 10,000 endpoints, both while 10 other routes change a second.
+bench-cluster: deps
+	$(CMAKE_CONFIGURE) -B build/bench-cluster -DCMAKE_BUILD_TYPE=Release -DATRIUM_BUILD_TESTS=ON -DATRIUM_BUILD_BENCH=ON
+	cmake --build build/bench-cluster -j $(JOBS) --target cluster_scale_bench atrium
+	./build/bench-cluster/bench/cluster_scale_bench --routes 1000 --namespaces 10 --changes 20 --endpoints 10000
+	./build/bench-cluster/bench/cluster_scale_bench --routes 5000 --namespaces 50 --changes 20 --endpoints 10000
 
 load: build
 	./bench/load.sh build/release 50 10 3

@@ -3,7 +3,8 @@
 // client's round trips) and the real atrium binary as a child process.
 //
 //   build/DIR/bench/cluster_scale_bench [--routes 5000] [--namespaces 50]
-//                                       [--changes 50] [--json]
+//                                       [--changes 50] [--endpoints 10000]
+//                                       [--churn 10] [--json]
 //
 // It seeds a GatewayClass, a Gateway (one HTTP listener, routes from All
 // namespaces) and one backend Service with an EndpointSlice pointing at an
@@ -19,8 +20,14 @@
 //   - status writes: Gateway status writes and all status writes on the way
 //                    (counted by the API server);
 //   - propagation:   one route edit at a time, API write -> first request
-//                    through the proxy that sees it (p50/p99);
+//                    through the proxy that sees it (p50/p99), while other
+//                    routes keep changing (--churn edits per second);
+//   - full rebuild:  translate + compile of the whole world, per pass, from
+//                    atrium's own histograms (sum/count deltas over the
+//                    propagation phase, where every pass is a full rebuild);
 //   - peak RSS of the atrium process (VmHWM).
+// --endpoints N adds N endpoints (EndpointSlices of 100) to Services in the
+// route namespaces, as a real cluster has; routes use infra/echo.
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -94,12 +101,49 @@ bool Accepted(const json& route) {
   return false;
 }
 
+// Stage holds a histogram's sum and count, read from atrium's /metrics.
+struct Stage {
+  double sum = 0;
+  double count = 0;
+};
+
+Stage ReadStage(atrium::e2e::AtriumProcess& atrium, const std::string& name) {
+  return {atrium.Metric(name + "_sum"), atrium.Metric(name + "_count")};
+}
+
+double MeanMs(const Stage& before, const Stage& after) {
+  const double passes = after.count - before.count;
+  return passes > 0 ? (after.sum - before.sum) / passes * 1000.0 : -1.0;
+}
+
+json EndpointSlice(const std::string& ns, const std::string& service, int slice, int size) {
+  json endpoints = json::array();
+  for (int i = 0; i < size; ++i) {
+    const int n = slice * size + i;
+    endpoints.push_back({{"addresses",
+                          {"10." + std::to_string((n >> 16) & 255) + "." +
+                           std::to_string((n >> 8) & 255) + "." + std::to_string(n & 255)}},
+                         {"conditions", {{"ready", true}}}});
+  }
+  return {{"apiVersion", "discovery.k8s.io/v1"},
+          {"kind", "EndpointSlice"},
+          {"metadata",
+           {{"name", service + "-" + std::to_string(slice)},
+            {"namespace", ns},
+            {"labels", {{"kubernetes.io/service-name", service}}}}},
+          {"addressType", "IPv4"},
+          {"ports", {{{"name", "http"}, {"port", 8080}, {"protocol", "TCP"}}}},
+          {"endpoints", endpoints}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int routes = 5000;
   int namespaces = 50;
   int changes = 50;
+  int endpoints = 10000;
+  int churn = 10;
   bool as_json = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -109,11 +153,15 @@ int main(int argc, char** argv) {
       namespaces = std::atoi(argv[++i]);
     } else if (arg == "--changes" && i + 1 < argc) {
       changes = std::atoi(argv[++i]);
+    } else if (arg == "--endpoints" && i + 1 < argc) {
+      endpoints = std::atoi(argv[++i]);
+    } else if (arg == "--churn" && i + 1 < argc) {
+      churn = std::atoi(argv[++i]);
     } else if (arg == "--json") {
       as_json = true;
     } else {
-      std::cerr << "usage: cluster_scale_bench [--routes N] [--namespaces N] [--changes N] "
-                   "[--json]\n";
+      std::cerr << "usage: cluster_scale_bench [--routes N] [--namespaces N] [--changes N]\n"
+                   "                           [--endpoints N] [--churn PER_SECOND] [--json]\n";
       return 2;
     }
   }
@@ -172,6 +220,18 @@ int main(int argc, char** argv) {
           {"addressType", "IPv4"},
           {"ports", {{{"name", "http"}, {"port", backend.port()}, {"protocol", "TCP"}}}},
           {"endpoints", {{{"addresses", {"127.0.0.1"}}, {"conditions", {{"ready", true}}}}}}});
+  // Endpoints of Services in the route namespaces (100 per slice, one
+  // Service per slice), loaded like any cluster's.
+  const int slices = (std::max(0, endpoints) + 99) / 100;
+  for (int k = 0; k < slices; ++k) {
+    const std::string ns = "ns" + std::to_string(k % namespaces);
+    const std::string service = "svc" + std::to_string(k);
+    create({{"apiVersion", "v1"},
+            {"kind", "Service"},
+            {"metadata", {{"name", service}, {"namespace", ns}}},
+            {"spec", {{"ports", {{{"name", "http"}, {"port", 80}, {"targetPort", 8080}}}}}}});
+    create(EndpointSlice(ns, service, k, std::min(100, endpoints - k * 100)));
+  }
   // ReferenceGrant: routes in the route namespaces may use infra/echo.
   json grant_from = json::array();
   for (int n = 0; n < namespaces; ++n) {
@@ -239,7 +299,9 @@ int main(int argc, char** argv) {
   while (Clock::now() < deadline && accepted_ms < 0) {
     std::vector<json> listed = api.List("httproutes");
     if (std::all_of(listed.begin(), listed.end(), Accepted)) accepted_ms = MsSince(start);
-    if (accepted_ms < 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // Listing every route is not free for the in-process API server, which
+    // shares the machine with atrium: look every 50 ms.
+    if (accepted_ms < 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   const uint64_t gateway_writes =
       api.RequestCount("patch", "gateway.networking.k8s.io/gateways/status") +
@@ -256,8 +318,36 @@ int main(int argc, char** argv) {
     if (atrium::e2e::Get(atrium.proxy_port(), host, "/").status == 200) ++answering;
   }
 
+  // Background churn: other routes change --churn times a second while the
+  // probed edits propagate (their path becomes /cN; the probes never touch
+  // them).
+  std::vector<bool> probed(names.size(), false);
+  for (int k = 0; k < changes; ++k) probed[(k * 7919) % names.size()] = true;
+  std::atomic<bool> churning{churn > 0};
+  std::atomic<int> churned{0};
+  std::thread churner([&] {
+    if (churn <= 0) return;
+    const auto period = std::chrono::microseconds(1000000 / churn);
+    size_t next = 1;
+    auto due = Clock::now();
+    while (churning.load()) {
+      due += period;
+      std::this_thread::sleep_until(due);
+      next = (next * 104729 + 1) % names.size();
+      if (probed[next]) continue;
+      const auto& [ns, index] = names[next];
+      std::optional<json> current = api.Get("httproutes", ns, "r" + std::to_string(index));
+      if (!current) continue;
+      (*current)["spec"]["rules"][0]["matches"][0]["path"]["value"] =
+          "/c" + std::to_string(churned.load());
+      if (api.Update(*current).ok()) ++churned;
+    }
+  });
+
   // Propagation: edit one route's path at a time (/ -> /vK); measure from
   // the API write to the first request through the proxy that sees it.
+  const Stage translate_before = ReadStage(atrium, "atrium_translate_duration_seconds");
+  const Stage compile_before = ReadStage(atrium, "atrium_compile_duration_seconds");
   std::vector<double> propagation_ms;
   for (int k = 0; k < changes; ++k) {
     const auto& target = names[(k * 7919) % names.size()];
@@ -272,11 +362,23 @@ int main(int argc, char** argv) {
     const Clock::time_point written = Clock::now();
     if (!api.Update(updated).ok()) continue;
     // The old path "/" stops matching "/" once the change is live.
-    if (WaitUntil([&] { return atrium::e2e::Get(atrium.proxy_port(), host, "/").status == 404; },
-                  std::chrono::seconds(30))) {
-      propagation_ms.push_back(MsSince(written));
+    // Polled every millisecond (WaitUntil's 10 ms would dominate a 10 ms
+    // target).
+    const auto give_up = written + std::chrono::seconds(30);
+    while (Clock::now() < give_up) {
+      if (atrium::e2e::Get(atrium.proxy_port(), host, "/").status == 404) {
+        propagation_ms.push_back(MsSince(written));
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
+  churning = false;
+  churner.join();
+  const double translate_ms =
+      MeanMs(translate_before, ReadStage(atrium, "atrium_translate_duration_seconds"));
+  const double compile_ms =
+      MeanMs(compile_before, ReadStage(atrium, "atrium_compile_duration_seconds"));
   std::sort(propagation_ms.begin(), propagation_ms.end());
   auto percentile = [&](double p) {
     if (propagation_ms.empty()) return -1.0;
@@ -289,6 +391,12 @@ int main(int argc, char** argv) {
   const std::string rss_after = ProcStatus(pid, "VmRSS");
   json figures = {{"routes", routes},
                   {"namespaces", namespaces},
+                  {"endpoints", endpoints},
+                  {"churn_per_second", churn},
+                  {"churn_edits", churned.load()},
+                  {"full_rebuild_ms", translate_ms + compile_ms},
+                  {"translate_ms_per_pass", translate_ms},
+                  {"compile_ms_per_pass", compile_ms},
                   {"first_ready_ms", first_ready_ms},
                   {"create_all_ms", created_ms},
                   {"all_served_ms", served_ms},
@@ -308,8 +416,8 @@ int main(int argc, char** argv) {
   if (as_json) {
     std::cout << figures.dump() << "\n";
   } else {
-    std::printf("cluster_scale_bench: %d HTTPRoutes in %d namespaces, one Gateway\n", routes,
-                namespaces);
+    std::printf("cluster_scale_bench: %d HTTPRoutes in %d namespaces, one Gateway, %d endpoints\n",
+                routes, namespaces, endpoints);
     std::printf("  first ready (atrium start -> Gateway status)   %8.1f ms\n", first_ready_ms);
     std::printf("  create all routes in the API server            %8.1f ms\n", created_ms);
     std::printf("  all routes served through the proxy            %8.1f ms\n", served_ms);
@@ -322,6 +430,9 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(route_writes));
     std::printf("  propagation of one edit p50 / p99 (%zu samples) %6.1f / %.1f ms\n",
                 propagation_ms.size(), percentile(0.50), percentile(0.99));
+    std::printf("  (%d other routes edited meanwhile, %d per second)\n", churned.load(), churn);
+    std::printf("  full rebuild (translate + compile) per pass    %8.1f ms  (%.1f + %.1f)\n",
+                translate_ms + compile_ms, translate_ms, compile_ms);
     std::printf("  atrium RSS before routes / after / peak        %s / %s / %s\n",
                 rss_before.c_str(), rss_after.c_str(), peak_rss.c_str());
   }

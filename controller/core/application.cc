@@ -1,5 +1,6 @@
 #include "controller/core/application.h"
 
+#include <functional>
 #include <optional>
 #include <thread>
 
@@ -10,11 +11,13 @@
 #include "controller/admin/control_plane_metrics.h"
 #include "controller/core/reconciler.h"
 #include "controller/kube/cluster_informers.h"
+#include "controller/kube/event_recorder.h"
 #include "controller/kube/kube_client.h"
 #include "controller/kube/kube_config.h"
 #include "controller/kube/kube_metrics.h"
 #include "controller/leader/leader_elector.h"
 #include "controller/manifests/manifest_loader.h"
+#include "controller/status/problem_events.h"
 #include "controller/status/status_writer.h"
 #include "proxy/server/proxy_server.h"
 #include "proxy/stats/worker_stats.h"
@@ -91,6 +94,8 @@ struct Application::Parts {
   std::unique_ptr<kube::KubeClient> client;
   std::unique_ptr<kube::KubeMetrics> kube_metrics;
   std::unique_ptr<status::StatusWriter> writer;
+  std::unique_ptr<kube::EventRecorder> recorder;
+  status::ProblemEvents problem_events;  // reconciler thread only
   std::unique_ptr<leader::LeaderElector> elector;
   std::unique_ptr<kube::ClusterInformers> informers;
   uint16_t admin_port = 0;
@@ -199,10 +204,12 @@ std::string Application::Start() {
 }
 
 // StartCluster wires the API server source: informers feed the reconciler
-// and the status writer; the reconciler's statuses go to the writer, which
-// writes only while this replica leads (always, without --leader-elect).
-// Start order: reconciler, writer, elector, informers (Shutdown stops them
-// in reverse), so no event arrives before its consumer runs.
+// and the status writer; the reconciler's statuses go to the writer, and its
+// problems to the event recorder, which write only while this replica leads
+// (always, without --leader-elect).
+// Start order: reconciler, writer, event recorder, elector, informers
+// (Shutdown stops them in reverse, but the recorder after the reconciler
+// that feeds it), so no event arrives before its consumer runs.
 void Application::StartCluster(kube::KubeConfig kube_config) {
   Parts& parts = *parts_;
   parts.client = std::make_unique<kube::KubeClient>(std::move(kube_config));
@@ -210,19 +217,43 @@ void Application::StartCluster(kube::KubeConfig kube_config) {
   kube::KubeClient& client = *parts.client;
   const kube::KubeConfig& cluster = client.config();
 
-  status::StatusWriterOptions writer_options;
-  writer_options.publish_service = config_.publish_service;
+  std::function<bool()> is_leader;
   if (config_.leader_elect) {
     // The elector is created right below, before anything starts.
     Parts* parts_ptr = &parts;
-    writer_options.is_leader = [parts_ptr] { return parts_ptr->elector->is_leader(); };
+    is_leader = [parts_ptr] { return parts_ptr->elector->is_leader(); };
   }
+  status::StatusWriterOptions writer_options;
+  writer_options.publish_service = config_.publish_service;
+  writer_options.is_leader = is_leader;
   parts.writer =
       std::make_unique<status::StatusWriter>(client, std::move(writer_options), &parts.metrics);
   status::StatusWriter* writer = parts.writer.get();
   Reconciler* reconciler = parts.reconciler.get();
   reconciler->set_status_sink(
       [writer](const std::vector<translate::ObjectStatus>& statuses) { writer->Update(statuses); });
+
+  // Translate's problems become Warning Events, each when it first appears
+  // on its object; only the leader emits them.
+  kube::EventRecorderOptions recorder_options;
+  recorder_options.source.instance = kube::InstanceName();
+  recorder_options.is_leader = is_leader;
+  recorder_options.registry = parts.registry;
+  parts.recorder = std::make_unique<kube::EventRecorder>(client, std::move(recorder_options));
+  kube::EventRecorder* recorder = parts.recorder.get();
+  status::ProblemEvents* problem_events = &parts.problem_events;
+  reconciler->set_problem_sink(
+      [recorder, problem_events, is_leader](const std::vector<translate::Problem>& problems,
+                                            const state::ClusterState& state) {
+        if (is_leader && !is_leader()) {
+          // After becoming leader, its next reconcile reports every problem.
+          problem_events->Reset();
+          return;
+        }
+        for (kube::EventRecord& event : problem_events->Update(problems, state)) {
+          recorder->Record(std::move(event));
+        }
+      });
   if (config_.leader_elect) {
     leader::LeaderElectorOptions options = ElectorOptionsFrom(config_, cluster);
     // A new leader re-checks every object: the previous one may have died
@@ -248,6 +279,7 @@ void Application::StartCluster(kube::KubeConfig kube_config) {
 
   reconciler->Start();
   writer->Start();
+  recorder->Start();
   if (parts.elector) parts.elector->Start();
   parts.informers->Start();
 }
@@ -263,6 +295,7 @@ void Application::Shutdown() {
   if (parts.elector) parts.elector->Stop();
   if (parts.writer) parts.writer->Stop();
   if (parts.reconciler) parts.reconciler->Stop();
+  if (parts.recorder) parts.recorder->Stop();
   if (parts.proxy) {
     parts.proxy->Drain(config_.drain_timeout);
     parts.proxy->Stop();

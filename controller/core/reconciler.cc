@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "base/log.h"
 #include "controller/admin/control_plane_metrics.h"
+#include "controller/state/object_strip.h"
 
 namespace atrium::core {
 namespace {
@@ -85,66 +87,49 @@ Reconciler::Reconciler(ReconcilerOptions options, table::TablePublisher& publish
 
 Reconciler::~Reconciler() { Stop(); }
 
-void Reconciler::MarkDirtyLocked() {
-  const Clock::time_point now = Clock::now();
-  if (!first_change_) first_change_ = now;
-  last_change_ = now;
-  dirty_ = true;
-  changed_.notify_all();
+void Reconciler::EnqueueLocked(Event event) {
+  // Only the first event of a batch wakes the reconciler; it takes the
+  // whole queue at once.
+  const bool wake = input_.events.empty();
+  input_.events.push_back(std::move(event));
+  if (wake) changed_.notify_all();
 }
 
 void Reconciler::ReplaceState(state::ClusterState state, std::vector<std::string> source_problems) {
+  for (std::string_view kind : state::kAllKinds) {
+    state::ObjectMap* map = state.MapFor(kind);
+    for (auto& [key, object] : *map) state::StripObject(kind, object);
+  }
   std::lock_guard lock(mutex_);
-  state_ = std::move(state);
-  source_problems_ = std::move(source_problems);
-  MarkDirtyLocked();
-}
-
-bool Reconciler::IsRelevantLocked(std::string_view kind, const nlohmann::json& object) const {
-  if (kind == state::kEndpointSlice) {
-    const nlohmann::json& metadata = object.value("metadata", nlohmann::json::object());
-    const nlohmann::json& labels = metadata.value("labels", nlohmann::json::object());
-    std::string service = labels.value("kubernetes.io/service-name", "");
-    return Contains(referenced_services_, metadata.value("namespace", "") + "/" + service);
-  }
-  if (kind == state::kService) {
-    return Contains(referenced_services_, state::ObjectKey(object)) ||
-           !options_.translate.publish_addresses.empty();
-  }
-  if (kind == state::kSecret) return Contains(referenced_secrets_, state::ObjectKey(object));
-  return true;
+  input_.replacement = std::move(state);
+  input_.source_problems = std::move(source_problems);
+  input_.replaced_at = Clock::now();
+  input_.events.clear();  // the new world already holds their outcome
+  changed_.notify_all();
 }
 
 void Reconciler::Upsert(std::string_view kind, nlohmann::json object) {
-  std::lock_guard lock(mutex_);
-  state::ObjectMap* map = state_.MapFor(kind);
-  if (map == nullptr) return;
+  // Stripped here, on the source's thread: the queue and the world hold
+  // only what translate reads.
+  state::StripObject(kind, object);
   std::string key = state::ObjectKey(object);
-  auto it = map->find(key);
-  if (it != map->end() && it->second == object) return;
-  // A service the live table did not use becomes relevant only if some
-  // route starts using it, which that route's own event reports.
-  bool relevant = !published_once_ || IsRelevantLocked(kind, object) ||
-                  (it != map->end() && IsRelevantLocked(kind, it->second));
-  (*map)[key] = std::move(object);
-  if (relevant) MarkDirtyLocked();
+  std::lock_guard lock(mutex_);
+  EnqueueLocked(Event{std::string(kind), std::move(key), std::move(object), Clock::now()});
 }
 
 void Reconciler::Remove(std::string_view kind, const std::string& key) {
   std::lock_guard lock(mutex_);
-  state::ObjectMap* map = state_.MapFor(kind);
-  if (map == nullptr) return;
-  auto it = map->find(key);
-  if (it == map->end()) return;
-  bool relevant = !published_once_ || IsRelevantLocked(kind, it->second);
-  map->erase(it);
-  if (relevant) MarkDirtyLocked();
+  EnqueueLocked(Event{std::string(kind), key, std::nullopt, Clock::now()});
 }
 
 void Reconciler::SetSynced(bool synced) {
   std::lock_guard lock(mutex_);
+  if (synced && !synced_) {
+    input_.synced_now = true;
+    input_.synced_at = Clock::now();
+  }
   synced_ = synced;
-  if (synced) MarkDirtyLocked();
+  changed_.notify_all();
 }
 
 void Reconciler::Start() {
@@ -160,73 +145,129 @@ void Reconciler::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool Reconciler::IsRelevant(std::string_view kind, const nlohmann::json& object) const {
+  if (!published_once_) return true;
+  if (kind == state::kEndpointSlice) {
+    const nlohmann::json& metadata = object.value("metadata", nlohmann::json::object());
+    const nlohmann::json& labels = metadata.value("labels", nlohmann::json::object());
+    std::string service = labels.value("kubernetes.io/service-name", "");
+    return Contains(referenced_services_, metadata.value("namespace", "") + "/" + service);
+  }
+  if (kind == state::kService) {
+    return Contains(referenced_services_, state::ObjectKey(object)) ||
+           !options_.translate.publish_addresses.empty();
+  }
+  if (kind == state::kSecret) return Contains(referenced_secrets_, state::ObjectKey(object));
+  return true;
+}
+
+void Reconciler::MarkDirty(Clock::time_point at) {
+  if (!first_change_ || at < *first_change_) first_change_ = at;
+  if (!dirty_ || at > last_change_) last_change_ = at;
+  dirty_ = true;
+}
+
+Clock::time_point Reconciler::ReconcileDue() const {
+  // Coalesce: wait until the world has been quiet for the hold-off, or the
+  // maximum hold-off since the first change has passed.
+  return std::min(last_change_ + options_.holdoff, *first_change_ + options_.max_holdoff);
+}
+
+void Reconciler::ApplyEvent(Event& event) {
+  state::ObjectMap* map = state_.MapFor(event.kind);
+  if (map == nullptr) return;
+  auto it = map->find(event.key);
+  if (!event.object) {
+    if (it == map->end()) return;
+    const bool relevant = IsRelevant(event.kind, it->second);
+    map->erase(it);
+    if (relevant) MarkDirty(event.at);
+    return;
+  }
+  if (it == map->end()) {
+    const bool relevant = IsRelevant(event.kind, *event.object);
+    map->emplace(std::move(event.key), std::move(*event.object));
+    if (relevant) MarkDirty(event.at);
+    return;
+  }
+  // A write that changed only the resourceVersion (our own status writes,
+  // echoed by the watch) leaves nothing to rebuild.
+  const bool same = state::SameContent(it->second, *event.object);
+  // A Service the live table did not use becomes relevant only if some
+  // route starts using it, which that route's own event reports.
+  const bool relevant =
+      !same && (IsRelevant(event.kind, *event.object) || IsRelevant(event.kind, it->second));
+  it->second = std::move(*event.object);
+  if (relevant) MarkDirty(event.at);
+}
+
+void Reconciler::Apply(Input input) {
+  if (input.replacement) {
+    state_ = std::move(*input.replacement);
+    source_problems_ = std::move(input.source_problems);
+    MarkDirty(input.replaced_at);
+  }
+  for (Event& event : input.events) ApplyEvent(event);
+  if (input.synced_now) MarkDirty(input.synced_at);
+}
+
 void Reconciler::Loop() {
-  std::unique_lock lock(mutex_);
   while (true) {
-    changed_.wait(lock, [this] { return stopping_ || (dirty_ && synced_); });
-    if (stopping_) return;
-    // Coalesce: wait until the world has been quiet for the hold-off, or
-    // the maximum hold-off since the first change has passed.
-    while (!stopping_) {
-      const Clock::time_point quiet_at = last_change_ + options_.holdoff;
-      const Clock::time_point latest = *first_change_ + options_.max_holdoff;
-      const Clock::time_point until = std::min(quiet_at, latest);
-      if (Clock::now() >= until) break;
-      changed_.wait_until(lock, until);
+    Input input;
+    bool synced = false;
+    {
+      std::unique_lock lock(mutex_);
+      auto has_input = [this] {
+        return stopping_ || input_.replacement || !input_.events.empty() || input_.synced_now;
+      };
+      if (dirty_ && synced_) {
+        changed_.wait_until(lock, ReconcileDue(), has_input);
+      } else {
+        changed_.wait(lock, has_input);
+      }
+      if (stopping_) return;
+      input = std::exchange(input_, Input{});
+      synced = synced_;
     }
-    if (stopping_) return;
+    Apply(std::move(input));
+    if (!dirty_ || !synced || Clock::now() < ReconcileDue()) continue;
     dirty_ = false;
-    std::optional<Clock::time_point> first_change = first_change_;
-    first_change_.reset();
-    state::ClusterState state = state_;
-    std::vector<std::string> source_problems = source_problems_;
-    lock.unlock();
-    ReconcileOnce(std::move(state), std::move(source_problems), first_change);
-    lock.lock();
+    std::optional<Clock::time_point> first_change = std::exchange(first_change_, std::nullopt);
+    ReconcileOnce(first_change);
+    std::lock_guard lock(mutex_);
     ++reconciles_;
     changed_.notify_all();
   }
 }
 
-void Reconciler::ReconcileOnce(state::ClusterState state, std::vector<std::string> source_problems,
-                               std::optional<Clock::time_point> first_change) {
+void Reconciler::ReconcileOnce(std::optional<Clock::time_point> first_change) {
   const Clock::time_point translate_start = Clock::now();
-  translate::Result result = translate::Translate(state, options_.translate);
+  translate::Result result = translate::Translate(state_, options_.translate);
   const Clock::time_point translate_end = Clock::now();
   if (metrics_ != nullptr) metrics_->ObserveTranslate(translate_end - translate_start);
 
-  for (const translate::Problem& problem : result.problems) {
-    log::Warn("translate", "object rejected",
-              {{"kind", problem.kind},
-               {"namespace", problem.ns},
-               {"name", problem.name},
-               {"reason", problem.reason}});
-  }
-  if (metrics_ != nullptr && !result.problems.empty()) {
-    metrics_->RecordConfigErrors(admin::ConfigErrorKind::kObject, result.problems.size());
-  }
-
-  nlohmann::json status = translate::ToJson(result);
-  status.erase("config");
-  status["source_problems"] = source_problems;
-
-  std::vector<std::string> invalid = ir::Validate(result.config);
-  std::vector<std::string> bind_errors;
-  if (!invalid.empty()) {
+  // Publish first: everything else a pass does (logs, status, /admin/status)
+  // comes after the data plane has the change.
+  auto report = std::make_shared<PassReport>();
+  report->validation_errors = ir::Validate(result.config);
+  if (!report->validation_errors.empty()) {
     // Keep the last good table serving; say why in the log, status and metrics.
-    for (const std::string& reason : invalid) {
+    for (const std::string& reason : report->validation_errors) {
       log::Error("reconciler", "configuration invalid, keeping the last good table",
                  {{"reason", reason}});
     }
     if (metrics_ != nullptr) {
-      metrics_->RecordConfigErrors(admin::ConfigErrorKind::kValidate, invalid.size());
+      metrics_->RecordConfigErrors(admin::ConfigErrorKind::kValidate,
+                                   report->validation_errors.size());
     }
   } else if (live_config_ && *live_config_ == result.config) {
     if (metrics_ != nullptr) metrics_->RecordSkippedPublish();
   } else {
     std::vector<std::string> compile_errors;
     const Clock::time_point compile_start = Clock::now();
-    auto table = table::RouteTable::Compile(result.config, ++generation_, &compile_errors);
+    auto config = std::make_shared<const ir::RouteConfig>(std::move(result.config));
+    auto table =
+        table::RouteTable::Compile(config, ++generation_, &compile_errors, &compile_cache_);
     const std::vector<table::ListenerKey> listeners = table->Listeners();
     publisher_.Publish(std::move(table));
     const Clock::time_point published = Clock::now();
@@ -241,30 +282,53 @@ void Reconciler::ReconcileOnce(state::ClusterState state, std::vector<std::strin
         metrics_->RecordConfigErrors(admin::ConfigErrorKind::kCompile, compile_errors.size());
       }
     }
-    log::Info("reconciler", "route table published",
-              {{"generation", std::to_string(generation_)},
-               {"listeners", std::to_string(listeners.size())}});
-    live_config_ = std::move(result.config);
-    if (listener_sync_) bind_errors = listener_sync_(listeners);
-    for (const std::string& error : bind_errors) {
+    log::Info(
+        "reconciler", "route table published",
+        {{"generation", std::to_string(generation_)},
+         {"listeners", std::to_string(listeners.size())},
+         {"translate_ms",
+          std::to_string(
+              std::chrono::duration<double, std::milli>(translate_end - translate_start).count())},
+         {"compile_ms",
+          std::to_string(
+              std::chrono::duration<double, std::milli>(published - compile_start).count())}});
+    live_config_ = std::move(config);
+    if (listener_sync_) report->bind_errors = listener_sync_(listeners);
+    for (const std::string& error : report->bind_errors) {
       log::Error("proxy", "listener not bound", {{"reason", error}});
     }
-    status["compile_errors"] = compile_errors;
+    report->compile_errors = std::move(compile_errors);
   }
-  status["validation_errors"] = invalid;
-  status["bind_errors"] = bind_errors;
-  status["generation"] = publisher_.generation();
+
+  for (const translate::Problem& problem : result.problems) {
+    log::Warn("translate", "object rejected",
+              {{"kind", problem.kind},
+               {"namespace", problem.ns},
+               {"name", problem.name},
+               {"reason", problem.reason}});
+  }
+  if (metrics_ != nullptr && !result.problems.empty()) {
+    metrics_->RecordConfigErrors(admin::ConfigErrorKind::kObject, result.problems.size());
+  }
 
   if (status_sink_) status_sink_(result.statuses);
+  if (problem_sink_) problem_sink_(result.problems, state_);
 
-  std::vector<std::string> services =
+  referenced_services_ =
       live_config_ ? ReferencedServices(*live_config_) : std::vector<std::string>{};
-  std::vector<std::string> secrets = ReferencedSecrets(state);
-  std::lock_guard lock(mutex_);
-  status_json_ = std::move(status);
-  referenced_services_ = std::move(services);
-  referenced_secrets_ = std::move(secrets);
-  published_once_ = published_once_ || live_config_.has_value();
+  referenced_secrets_ = ReferencedSecrets(state_);
+  published_once_ = published_once_ || live_config_ != nullptr;
+
+  report->statuses = std::move(result.statuses);
+  report->problems = std::move(result.problems);
+  report->source_problems = source_problems_;
+  report->generation = publisher_.generation();
+  std::shared_ptr<const PassReport> previous;
+  {
+    std::lock_guard lock(mutex_);
+    previous = std::exchange(report_, std::move(report));
+  }
+  previous.reset();  // freed outside the lock
 }
 
 bool Reconciler::WaitForGeneration(uint64_t generation, std::chrono::milliseconds timeout) const {
@@ -283,8 +347,20 @@ uint64_t Reconciler::reconcile_count() const {
 }
 
 nlohmann::json Reconciler::StatusJson() const {
-  std::lock_guard lock(mutex_);
-  return status_json_;
+  std::shared_ptr<const PassReport> report;
+  {
+    std::lock_guard lock(mutex_);
+    report = report_;
+  }
+  if (report == nullptr) return nlohmann::json::object();
+  nlohmann::json status = {{"statuses", translate::StatusesToJson(report->statuses)},
+                           {"problems", translate::ProblemsToJson(report->problems)},
+                           {"source_problems", report->source_problems},
+                           {"validation_errors", report->validation_errors},
+                           {"bind_errors", report->bind_errors},
+                           {"generation", report->generation}};
+  if (report->compile_errors) status["compile_errors"] = *report->compile_errors;
+  return status;
 }
 
 }  // namespace atrium::core

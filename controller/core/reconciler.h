@@ -10,6 +10,11 @@
 // event that woke it. An unchanged configuration is not re-published; a
 // configuration that fails validation keeps the last good table serving.
 //
+// The reconciler thread owns the stored world. Sources only queue events
+// (an object, stripped of what nothing reads, or a deletion); the thread
+// drains the queue into the world before each pass, so a pass needs no copy
+// of the world and sources never wait for a pass.
+//
 // Threading: every public method may be called from any thread. Translate,
 // compile, publish and the callbacks run on the reconciler thread only.
 
@@ -29,6 +34,7 @@
 #include "controller/ir/route_config.h"
 #include "controller/state/cluster_state.h"
 #include "controller/translate/translate.h"
+#include "proxy/table/route_table.h"
 #include "proxy/table/table_publisher.h"
 
 namespace atrium::admin {
@@ -54,6 +60,11 @@ using ListenerSync =
 // StatusSink receives the statuses computed by each reconcile (the status
 // writer in cluster mode). Called on the reconciler thread.
 using StatusSink = std::function<void(const std::vector<translate::ObjectStatus>&)>;
+// ProblemSink receives translate's problems of each reconcile with the state
+// they were computed from (cluster mode: Warning Events). Called on the
+// reconciler thread after the StatusSink.
+using ProblemSink =
+    std::function<void(const std::vector<translate::Problem>&, const state::ClusterState&)>;
 
 class Reconciler {
  public:
@@ -65,6 +76,7 @@ class Reconciler {
 
   void set_listener_sync(ListenerSync sync) { listener_sync_ = std::move(sync); }
   void set_status_sink(StatusSink sink) { status_sink_ = std::move(sink); }
+  void set_problem_sink(ProblemSink sink) { problem_sink_ = std::move(sink); }
 
   // ReplaceState swaps in a whole new world (the manifests source) together
   // with the problems the source found while reading it.
@@ -95,36 +107,79 @@ class Reconciler {
   nlohmann::json StatusJson() const;
 
  private:
-  void MarkDirtyLocked();
+  // Input is what sources handed over since the reconciler last looked:
+  // object events in arrival order, or a whole new world that replaces the
+  // stored one (and every event queued before it).
+  struct Event {
+    std::string kind;
+    std::string key;
+    std::optional<nlohmann::json> object;  // nullopt: deletion
+    Clock::time_point at;
+  };
+  struct Input {
+    std::optional<state::ClusterState> replacement;
+    std::vector<std::string> source_problems;
+    Clock::time_point replaced_at;
+    std::vector<Event> events;
+    bool synced_now = false;  // SetSynced(true) since the last look
+    Clock::time_point synced_at;
+  };
+
+  // PassReport is what one pass found, kept for /admin/status and rendered
+  // only when asked for (rendering thousands of statuses on every pass
+  // would delay the next one).
+  struct PassReport {
+    std::vector<translate::ObjectStatus> statuses;
+    std::vector<translate::Problem> problems;
+    std::vector<std::string> source_problems;
+    std::optional<std::vector<std::string>> compile_errors;  // set when a table was compiled
+    std::vector<std::string> validation_errors;
+    std::vector<std::string> bind_errors;
+    uint64_t generation = 0;
+  };
+
+  void EnqueueLocked(Event event);
   void Loop();
-  void ReconcileOnce(state::ClusterState state, std::vector<std::string> source_problems,
-                     std::optional<Clock::time_point> first_change);
-  bool IsRelevantLocked(std::string_view kind, const nlohmann::json& object) const;
+  // Apply brings the stored world up to date with input (reconciler thread).
+  void Apply(Input input);
+  void ApplyEvent(Event& event);
+  void MarkDirty(Clock::time_point at);
+  Clock::time_point ReconcileDue() const;
+  void ReconcileOnce(std::optional<Clock::time_point> first_change);
+  bool IsRelevant(std::string_view kind, const nlohmann::json& object) const;
 
   ReconcilerOptions options_;
   table::TablePublisher& publisher_;
   admin::ControlPlaneMetrics* metrics_;
   ListenerSync listener_sync_;
   StatusSink status_sink_;
+  ProblemSink problem_sink_;
 
+  // Guarded by mutex_: the hand-over from sources and what readers see.
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
+  Input input_;
+  bool synced_ = false;
+  bool stopping_ = false;
+  uint64_t reconciles_ = 0;
+  std::shared_ptr<const PassReport> report_;
+
+  // Reconciler thread only (the thread owns the world: sources never touch
+  // it, so a pass reads it without a copy and without a lock).
   state::ClusterState state_;
   std::vector<std::string> source_problems_;
-  bool synced_ = false;
   bool dirty_ = false;
-  bool stopping_ = false;
   std::optional<Clock::time_point> first_change_;
   Clock::time_point last_change_;
-  uint64_t reconciles_ = 0;
   bool published_once_ = false;
-  nlohmann::json status_json_ = nlohmann::json::object();
   // What the live table references, so unrelated events skip the rebuild.
   std::vector<std::string> referenced_services_;  // sorted "namespace/name"
   std::vector<std::string> referenced_secrets_;   // sorted "namespace/name"
-
-  // Reconciler thread only.
-  std::optional<ir::RouteConfig> live_config_;
+  // The live configuration, shared with the live table (no second copy)
+  // and with compile_cache_, which lets each compile reuse every virtual
+  // host that did not change.
+  std::shared_ptr<const ir::RouteConfig> live_config_;
+  table::CompileCache compile_cache_;
   uint64_t generation_ = 0;
   std::thread thread_;
 };

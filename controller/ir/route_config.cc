@@ -285,8 +285,10 @@ nlohmann::json ToJson(const RouteConfig& config) {
     for (const VirtualHost& vhost : listener.virtual_hosts) {
       nlohmann::json routes = nlohmann::json::array();
       for (const Route& route : vhost.routes) routes.push_back(RouteJson(route));
-      vhosts.push_back(
-          {{"kind", KindName(vhost.kind)}, {"hostname", vhost.hostname}, {"routes", routes}});
+      nlohmann::json item{{"kind", KindName(vhost.kind)}, {"hostname", vhost.hostname}};
+      if (vhost.sni_scope) item["sni_scope"] = *vhost.sni_scope;
+      item["routes"] = std::move(routes);
+      vhosts.push_back(std::move(item));
     }
     nlohmann::json item{{"address", listener.address},
                         {"port", listener.port},

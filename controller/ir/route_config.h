@@ -194,10 +194,18 @@ enum class HostnameKind {
 // A kWildcardOneLabel and a kWildcardAnyLabels VirtualHost may share a suffix
 // (an Ingress wildcard next to a Gateway API one); for a host with exactly one
 // label before that suffix the one-label VirtualHost is the more specific.
+//
+// sni_scope, on TLS listeners, names the Gateway listener hostname that owns
+// this VirtualHost ("" for a listener without hostname). A request on a
+// connection whose SNI selects a VirtualHost of another scope (or none) is
+// answered 404: the SNI chose the Gateway listener, and only that listener's
+// routes serve the connection (conformance: HTTPRouteHTTPSListener). Unset
+// (Ingress hosts, plain HTTP): the Host header alone decides.
 struct VirtualHost {
   HostnameKind kind = HostnameKind::kAny;
   std::string hostname;       // lowercase; "*.example.com" for wildcards; "" for kAny
   std::vector<Route> routes;  // in precedence order: the first match wins
+  std::optional<std::string> sni_scope = std::nullopt;
   bool operator==(const VirtualHost&) const = default;
 };
 

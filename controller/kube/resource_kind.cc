@@ -58,6 +58,11 @@ const ResourceKind& LeaseKind() {
   return lease;
 }
 
+const ResourceKind& EventKind() {
+  static const ResourceKind event{"Event", "", "v1", "events", true};
+  return event;
+}
+
 std::string EscapeQuery(std::string_view value) {
   char* escaped = curl_easy_escape(nullptr, value.data(), static_cast<int>(value.size()));
   if (escaped == nullptr) return "";

@@ -37,6 +37,8 @@ const std::vector<ResourceKind>& AtriumKinds();
 const ResourceKind* FindKind(std::string_view kind);
 // LeaseKind is coordination.k8s.io/v1 Lease (leader election).
 const ResourceKind& LeaseKind();
+// EventKind is core/v1 Event (the event recorder creates and patches them).
+const ResourceKind& EventKind();
 
 // EscapeQuery percent-encodes a query parameter value (continue tokens,
 // selectors).

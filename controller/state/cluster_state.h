@@ -5,6 +5,7 @@
 // kinds). Both sources fill it: the API server informers and the
 // --manifests DIR loader. It is plain data: translate reads it without I/O.
 
+#include <array>
 #include <map>
 #include <string>
 #include <string_view>
@@ -28,6 +29,11 @@ inline constexpr std::string_view kService = "Service";
 inline constexpr std::string_view kEndpointSlice = "EndpointSlice";
 inline constexpr std::string_view kSecret = "Secret";
 inline constexpr std::string_view kNamespace = "Namespace";
+
+// kAllKinds lists every kind a ClusterState holds.
+inline constexpr std::array<std::string_view, 10> kAllKinds = {
+    kIngressClass,   kIngress, kGatewayClass,  kGateway, kHttpRoute,
+    kReferenceGrant, kService, kEndpointSlice, kSecret,  kNamespace};
 
 struct ClusterState {
   ObjectMap ingress_classes;

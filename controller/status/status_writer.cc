@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
+#include <string>
 
 #include "base/log.h"
 #include "controller/admin/control_plane_metrics.h"
@@ -79,6 +81,10 @@ std::string StatusWriter::Now() const {
   return kube::FormatTime(options_.clock ? options_.clock() : std::chrono::system_clock::now());
 }
 
+size_t StatusWriter::Fingerprint(const nlohmann::json& status) {
+  return std::hash<std::string>{}(status.dump());
+}
+
 bool StatusWriter::Leading() const { return !options_.is_leader || options_.is_leader(); }
 
 void StatusWriter::MarkDirtyLocked(const ObjectId& id) {
@@ -95,16 +101,27 @@ void StatusWriter::MarkAllDirtyLocked() {
 }
 
 void StatusWriter::Update(const std::vector<translate::ObjectStatus>& statuses) {
+  // Updated in place: a pass over thousands of objects copies only the
+  // statuses that changed (most passes change one or none).
+  std::set<ObjectId> seen;
   std::lock_guard lock(mutex_);
-  std::map<ObjectId, translate::ObjectStatus> next;
   for (const translate::ObjectStatus& status : statuses) {
     std::optional<ObjectId> id = IdFor(status.kind, status.ns, status.name);
     if (!id) continue;
     auto it = desired_.find(*id);
-    if (it == desired_.end() || !(it->second == status)) MarkDirtyLocked(*id);
-    next.emplace(std::move(*id), status);
+    if (it == desired_.end()) {
+      MarkDirtyLocked(*id);
+      it = desired_.emplace(*id, status).first;
+    } else if (!(it->second == status)) {
+      MarkDirtyLocked(*id);
+      it->second = status;
+    }
+    seen.insert(seen.end(), it->first);
   }
-  desired_ = std::move(next);
+  if (seen.size() == desired_.size()) return;
+  for (auto it = desired_.begin(); it != desired_.end();) {
+    it = seen.contains(it->first) ? std::next(it) : desired_.erase(it);
+  }
 }
 
 void StatusWriter::Observe(std::string_view kind, const nlohmann::json& object) {
@@ -310,14 +327,16 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
     }
     // What we wrote last is still what translate wants and nobody changed
     // it since: nothing to do, even if the server normalized what we sent.
-    if (written && written->desired == wanted && written->result == current->status) {
+    const size_t wanted_fingerprint = Fingerprint(wanted);
+    if (written && written->desired == wanted_fingerprint &&
+        written->result == Fingerprint(current->status)) {
       return WriteResult::kDone;
     }
     nlohmann::json merged =
         MergeStatus(id.kind, current->status, wanted, options_.controller_name, Now());
     if (!StatusChanged(id.kind, current->status, merged, options_.controller_name)) {
       std::lock_guard lock(mutex_);
-      written_[id] = Written{std::move(wanted), current->status};
+      written_[id] = Written{wanted_fingerprint, Fingerprint(current->status)};
       return WriteResult::kDone;
     }
     nlohmann::json patch = {{"metadata", {{"resourceVersion", current->resource_version}}},
@@ -334,7 +353,7 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
       nlohmann::json object = response.Json();
       Current updated{MetadataString(object, "resourceVersion"), StatusOf(object)};
       std::lock_guard lock(mutex_);
-      written_[id] = Written{std::move(wanted), updated.status};
+      written_[id] = Written{wanted_fingerprint, Fingerprint(updated.status)};
       current_[id] = std::move(updated);
       return WriteResult::kDone;
     }

@@ -129,10 +129,14 @@ class StatusWriter {
     std::string resource_version;
     nlohmann::json status;
   };
+  // Written remembers our last write by fingerprints (hashes of the compact
+  // JSON): it is only ever compared, and thousands of routes would
+  // otherwise keep two more full copies of their status.
   struct Written {
-    nlohmann::json desired;  // translate's status, before merging
-    nlohmann::json result;   // the status the server held after our write
+    size_t desired = 0;  // translate's status, before merging
+    size_t result = 0;   // the status the server held after our write
   };
+  static size_t Fingerprint(const nlohmann::json& status);
   enum class WriteResult { kDone, kRetryLater };
   struct PassResult {
     std::vector<ObjectId> unfinished;  // to write again in a later pass

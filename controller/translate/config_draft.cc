@@ -50,10 +50,14 @@ void BuildVirtualHosts(const Socket& socket, const std::vector<const RouteEntry*
     std::vector<Host> candidates = CoveringCandidates(key);
     // The most specific listener hostname covering key owns its requests.
     std::optional<Specificity> owner;
+    const Host* owner_claim = nullptr;
     for (const Host& candidate : candidates) {
       if (socket.claims.contains(candidate) && Covers(candidate, key)) {
         Specificity specificity = SpecificityOf(candidate);
-        if (!owner || specificity > *owner) owner = specificity;
+        if (!owner || specificity > *owner) {
+          owner = specificity;
+          owner_claim = &candidate;
+        }
       }
     }
     std::vector<size_t> positions;
@@ -72,7 +76,10 @@ void BuildVirtualHosts(const Socket& socket, const std::vector<const RouteEntry*
     std::sort(positions.begin(), positions.end());
     positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
     KeepMostSpecificIngressHost(entries, positions);
-    ir::VirtualHost vhost{key.kind, key.name, {}};
+    ir::VirtualHost vhost{key.kind, key.name, {}, std::nullopt};
+    if (socket.tls && owner_claim != nullptr && socket.sni_scoped_claims.contains(*owner_claim)) {
+      vhost.sni_scope = owner_claim->name;
+    }
     std::unordered_set<std::string> sources;
     for (size_t position : positions) {
       if (sources.insert(entries[position]->source).second) {

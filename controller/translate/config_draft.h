@@ -37,6 +37,9 @@ struct Socket {
   std::string owner;  // who claimed the socket first, for messages
   std::vector<ir::TlsCertificate> certificates;
   std::set<Host> claims;
+  // The claims of Gateway listeners on a TLS socket: their VirtualHosts get
+  // an sni_scope (see ir::VirtualHost), so the SNI picks the listener.
+  std::set<Host> sni_scoped_claims;
 };
 
 // RouteEntry is one ir::Route served under hostname on socket.

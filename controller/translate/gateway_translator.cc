@@ -333,6 +333,7 @@ void ClaimSockets(const GatewayModel& gateway, const std::vector<std::string>& a
       socket.owner = "Gateway " + gateway.meta.Key() + " listener " + listener.name;
     }
     socket.claims.insert(listener.hostname);
+    if (listener.tls) socket.sni_scoped_claims.insert(listener.hostname);
     for (const ir::TlsCertificate& certificate : certificates) {
       if (std::find(socket.certificates.begin(), socket.certificates.end(), certificate) ==
           socket.certificates.end()) {
@@ -396,7 +397,15 @@ void TranslateGateway(const nlohmann::json& object, const GatewayClassInfo& gate
     for (const GatewayListener& listener : gateway.listeners) {
       if (!listener.programmed) invalid += (invalid.empty() ? "" : ", ") + listener.name;
     }
-    gateway.accepted = {programmed > 0, "ListenersNotValid", "invalid listeners: " + invalid};
+    // A listener that is accepted but cannot be programmed (e.g. its
+    // certificateRefs do not resolve) still takes routes and counts them
+    // (conformance: GatewayWithAttachedRoutes); the Gateway stays accepted
+    // while any listener is accepted and free of conflicts.
+    const bool any_valid = std::any_of(
+        gateway.listeners.begin(), gateway.listeners.end(),
+        [](const GatewayListener& l) { return l.accepted.status && !l.conflicted.status; });
+    gateway.accepted = {programmed > 0 || any_valid, "ListenersNotValid",
+                        "invalid listeners: " + invalid};
   }
 }
 

@@ -100,8 +100,16 @@ std::string JoinBackendName(const std::string& ns, const std::string& service,
 ir::Backend ResolveBackend(const nlohmann::json& backend, const std::string& path,
                            const ObjectMeta& meta, const ServiceIndex& services,
                            ProblemList& problems) {
-  if (Member(backend, "resource", path) != nullptr) {
-    throw SkipPath{"resource backends are not supported (" + path + ".resource)"};
+  if (const nlohmann::json* resource = Member(backend, "resource", path)) {
+    // Atrium routes to Services only; say which object was asked for.
+    auto text = [resource](const char* field) {
+      auto it = resource->is_object() ? resource->find(field) : resource->end();
+      return it != resource->end() && it->is_string() ? it->get<std::string>() : "";
+    };
+    std::string group = text("apiGroup");
+    std::string target = text("kind") + (group.empty() ? "" : "." + group) + " " + text("name");
+    throw SkipPath{"resource backends are not supported, only Service backends (" + path +
+                   ".resource: " + target + ")"};
   }
   const nlohmann::json* service_ref = Member(backend, "service", path);
   if (service_ref == nullptr) throw SkipPath{path + ": no service backend"};

@@ -40,25 +40,33 @@ Result Translate(const state::ClusterState& state, const Options& options) {
   return result;
 }
 
-nlohmann::json ToJson(const Result& result) {
-  nlohmann::json statuses = nlohmann::json::array();
-  for (const ObjectStatus& status : result.statuses) {
-    statuses.push_back({{"kind", status.kind},
+nlohmann::json StatusesToJson(const std::vector<ObjectStatus>& statuses) {
+  nlohmann::json rendered = nlohmann::json::array();
+  for (const ObjectStatus& status : statuses) {
+    rendered.push_back({{"kind", status.kind},
                         {"namespace", status.ns},
                         {"name", status.name},
                         {"generation", status.generation},
                         {"status", status.status}});
   }
-  nlohmann::json problems = nlohmann::json::array();
-  for (const Problem& problem : result.problems) {
-    problems.push_back({{"kind", problem.kind},
+  return rendered;
+}
+
+nlohmann::json ProblemsToJson(const std::vector<Problem>& problems) {
+  nlohmann::json rendered = nlohmann::json::array();
+  for (const Problem& problem : problems) {
+    rendered.push_back({{"kind", problem.kind},
                         {"namespace", problem.ns},
                         {"name", problem.name},
                         {"reason", problem.reason}});
   }
+  return rendered;
+}
+
+nlohmann::json ToJson(const Result& result) {
   return nlohmann::json{{"config", ir::ToJson(result.config)},
-                        {"statuses", std::move(statuses)},
-                        {"problems", std::move(problems)}};
+                        {"statuses", StatusesToJson(result.statuses)},
+                        {"problems", ProblemsToJson(result.problems)}};
 }
 
 }  // namespace atrium::translate

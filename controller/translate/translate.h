@@ -71,5 +71,9 @@ Result Translate(const state::ClusterState& state, const Options& options);
 
 // ToJson renders a Result for golden files and /admin/status.
 nlohmann::json ToJson(const Result& result);
+// StatusesToJson and ProblemsToJson render those parts alone, as ToJson does
+// (/admin/status, without rendering the whole configuration).
+nlohmann::json StatusesToJson(const std::vector<ObjectStatus>& statuses);
+nlohmann::json ProblemsToJson(const std::vector<Problem>& problems);
 
 }  // namespace atrium::translate

@@ -1,5 +1,6 @@
 #include "proxy/server/http_session.h"
 
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -182,6 +183,10 @@ Awaitable<bool> HttpSession::Handshake() {
     co_return false;
   }
   tls_established_ = true;
+  if (const char* name =
+          SSL_get_servername(client_.tls()->native_handle(), TLSEXT_NAMETYPE_host_name)) {
+    server_name_ = name;
+  }
   co_return true;
 }
 
@@ -273,6 +278,7 @@ Awaitable<bool> HttpSession::Route() {
     view.query = facts.target.query;
     view.method = request.method_string();
     view.headers = &headers;
+    view.server_name = server_name_;
     // Synchronous: the RCU read section opens and closes inside Lookup, and
     // only the reference-counted action survives it.
     result = worker_.publisher().Lookup(view);

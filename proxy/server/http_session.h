@@ -125,6 +125,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>,
   std::shared_ptr<const table::ListenerKey> listener_;
   tls::HandshakeOrigin tls_origin_;  // TLS only: read by the SNI callback
   bool tls_established_ = false;
+  std::string server_name_;  // the SNI of the TLS handshake ("" without)
   std::string client_address_;
   boost::beast::flat_buffer client_buffer_;
   std::unique_ptr<char[]> body_buffer_;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 
@@ -92,6 +93,8 @@ struct RouteTable::CompiledListener {
   std::vector<const CompiledHost*> hosts;           // by position; owned by owned_hosts
   std::shared_ptr<const HostIndex<uint32_t>> shared_host_index;
   std::vector<std::shared_ptr<const CompiledHost>> owned_hosts;
+  // By position, like hosts: the ir::VirtualHost::sni_scope of each host.
+  std::vector<std::optional<std::string>> sni_scopes;
   // TLS listeners: the parsed certificates, shared with other table
   // versions while the listener's PEMs do not change.
   std::shared_ptr<const tls::CertificateSet> certificates;
@@ -135,7 +138,9 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
     compiled.key = {listener.address, listener.bind_port, listener.port, listener.tls};
     compiled.owned_hosts.reserve(listener.virtual_hosts.size());
     compiled.hosts.reserve(listener.virtual_hosts.size());
+    compiled.sni_scopes.reserve(listener.virtual_hosts.size());
     for (const ir::VirtualHost& vhost : listener.virtual_hosts) {
+      compiled.sni_scopes.push_back(vhost.sni_scope);
       std::shared_ptr<const CompiledHost> host;
       std::string identity;
       if (next != nullptr) identity = HostIdentity(listener, vhost);
@@ -257,6 +262,12 @@ LookupResult RouteTable::Lookup(const RequestView& request) const {
 
   const uint32_t* position = listener->host_index->Find(request.host);
   if (position == nullptr) return result;
+  const std::optional<std::string>& scope = listener->sni_scopes[*position];
+  if (scope && !request.server_name.empty()) {
+    // The SNI chose a Gateway listener: only its hosts serve the connection.
+    const uint32_t* chosen = listener->host_index->Find(request.server_name);
+    if (chosen == nullptr || listener->sni_scopes[*chosen] != scope) return result;
+  }
   const CompiledHost* host = listener->hosts[*position];
   const uint32_t index = host->Match(request);
   if (index == CompiledHost::kNoRoute) return result;

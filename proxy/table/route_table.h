@@ -82,6 +82,9 @@ struct RequestView {
   std::string_view query;    // query string without '?', may be empty
   std::string_view method;
   const HeaderSource* headers = nullptr;
+  // The SNI of a TLS connection ("" without TLS or SNI): on a host with an
+  // sni_scope it must select a host of the same scope (ir::VirtualHost).
+  std::string_view server_name;
 };
 
 struct LookupResult {

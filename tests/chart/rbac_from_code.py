@@ -7,6 +7,7 @@ module reads out of controller/: it is never a copied list. It finds
     (ClusterInformersOptions::kinds defaults to it and nothing overrides it);
   * the kinds the status writer reports on: StatusWriter::IdFor;
   * the Lease of leader election: LeaseKind();
+  * the Events the event recorder creates and patches: EventKind();
   * every call of the API client (client_.Get/Post/Put/Patch/Delete/Watch) in
     controller/, and the path it builds: CollectionPath (a collection),
     ObjectPath (one object) or StatusPath (its status subresource).
@@ -16,7 +17,9 @@ code forces a look at the chart's RBAC.
 
 Result: a set of Permission(group, resource, verb, scope) where scope is
 "watched" (every watched namespace, or the cluster), "cluster" (a
-cluster-scoped kind) or "lease" (the leader-election namespace and Lease).
+cluster-scoped kind, or Events: they go to the namespace of the object they
+are about, "default" for cluster-scoped objects, so they are granted
+cluster-wide) or "lease" (the leader-election namespace and Lease).
 """
 
 import collections
@@ -104,6 +107,15 @@ def kinds(root):
     return found, lease
 
 
+def event_kind(root):
+    """Returns the Event kind as read from EventKind() in resource_kind.cc."""
+    body = _function_body(_read(root, "controller/kube/resource_kind.cc"), r"EventKind\(\)\s*\{")
+    m = re.search(r'\{"(\w+)",\s*"([^"]*)",\s*"([^"]*)",\s*"([^"]*)",\s*(true|false)\}', body)
+    if not m:
+        raise DerivationError("EventKind(): no kind found")
+    return Kind(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5) == "true")
+
+
 def status_kinds(root):
     names = state_kind_names(root)
     body = _function_body(_read(root, "controller/status/status_writer.cc"),
@@ -155,6 +167,8 @@ def required_permissions(root):
         # StatusWriter: kind = FindKind(id.kind), ids made by IdFor.
         ("controller/status/status_writer.cc", "kind"): ("status", reported),
         ("controller/leader/leader_elector.cc", "lease"): ("lease", [lease]),
+        # EventRecorder: events = EventKind(), in any namespace.
+        ("controller/kube/event_recorder.cc", "events"): ("events", [event_kind(root)]),
     }
     perms = set()
     for rel, method, path_fn, receiver in api_calls(root):
@@ -170,6 +184,8 @@ def required_permissions(root):
             resource = k.resource + ("/status" if path_fn == "StatusPath" else "")
             if role == "lease":
                 scope = "lease"
+            elif role == "events":
+                scope = "cluster"
             else:
                 scope = "watched" if k.namespaced else "cluster"
             perms.add(Permission(k.group, resource, verb, scope))

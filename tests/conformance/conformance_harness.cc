@@ -16,6 +16,8 @@
 
 #include <httplib.h>
 
+#include "tests/proxy/tls/tls_test_support.h"
+
 namespace atrium::conformance {
 namespace {
 
@@ -81,9 +83,9 @@ const std::vector<ServiceSpec>& BaseServices() {
 // FreePort returns a port that 127.0.0.1 and every Gateway address can bind
 // (probed, then released: the Application binds it right after).
 uint16_t FreePort() {
-  const std::vector<std::string> addresses = {"127.0.0.1", GatewayAddress("same-namespace"),
-                                              GatewayAddress("all-namespaces"),
-                                              GatewayAddress("backend-namespaces")};
+  const std::vector<std::string> addresses = {
+      "127.0.0.1", GatewayAddress("same-namespace"), GatewayAddress("all-namespaces"),
+      GatewayAddress("backend-namespaces"), GatewayAddress("same-namespace-with-https-listener")};
   for (int attempt = 0; attempt < 20; ++attempt) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
@@ -98,16 +100,19 @@ uint16_t FreePort() {
     }
     ::close(fd);
     const uint16_t port = ntohs(address.sin_port);
-    if (port < 1024 + 80) continue;
+    if (port < 1024 + 80 || port > 65535 - (kHttpsPort - 80)) continue;
     bool all_free = true;
-    for (const std::string& host : addresses) {
-      int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in at{};
-      at.sin_family = AF_INET;
-      at.sin_port = htons(port);
-      ::inet_pton(AF_INET, host.c_str(), &at.sin_addr);
-      if (::bind(probe, reinterpret_cast<sockaddr*>(&at), sizeof(at)) != 0) all_free = false;
-      ::close(probe);
+    // Listener port 443 is served at the same offset as port 80.
+    for (const uint16_t candidate : {port, static_cast<uint16_t>(port + (kHttpsPort - 80))}) {
+      for (const std::string& host : addresses) {
+        int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in at{};
+        at.sin_family = AF_INET;
+        at.sin_port = htons(candidate);
+        ::inet_pton(AF_INET, host.c_str(), &at.sin_addr);
+        if (::bind(probe, reinterpret_cast<sockaddr*>(&at), sizeof(at)) != 0) all_free = false;
+        ::close(probe);
+      }
     }
     if (all_free) return port;
   }
@@ -256,7 +261,56 @@ std::string GatewayAddress(const std::string& gateway) {
   if (gateway == "httproute-listener-hostname-matching") return "127.0.0.15";
   if (gateway == "httproute-disallowed-kind") return "127.0.0.16";
   if (gateway == "http-listener-isolation") return "127.0.0.17";
+  if (gateway == "same-namespace-with-https-listener") return "127.0.0.18";
   return "127.0.0.1";
+}
+
+std::string TlsValidityCertificateYaml() {
+  // Made once: every Application of the binary serves the same certificate.
+  static const std::string yaml = [] {
+    testing::TestCertificate certificate =
+        testing::MakeCertificate({.common_name = "*", .dns_names = {"*", "*.org"}});
+    return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls-validity-checks-certificate\n"
+           "  namespace: gateway-conformance-infra\ntype: kubernetes.io/tls\ndata:\n"
+           "  tls.crt: " +
+           testing::Base64(certificate.certificate_pem) +
+           "\n  tls.key: " + testing::Base64(certificate.key_pem) + "\n";
+  }();
+  return yaml;
+}
+
+std::string HttpsListenerGatewayYaml() {
+  return "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n"
+         "  name: same-namespace-with-https-listener\n  namespace: gateway-conformance-infra\n"
+         "spec:\n  gatewayClassName: atrium\n  addresses:\n  - type: IPAddress\n    value: " +
+         GatewayAddress("same-namespace-with-https-listener") + R"(
+  listeners:
+  - name: https
+    port: 443
+    protocol: HTTPS
+    allowedRoutes:
+      namespaces:
+        from: Same
+    tls:
+      certificateRefs:
+      - group: ""
+        kind: Secret
+        name: tls-validity-checks-certificate
+        namespace: gateway-conformance-infra
+  - name: https-with-hostname
+    port: 443
+    hostname: second-example.org
+    protocol: HTTPS
+    allowedRoutes:
+      namespaces:
+        from: Same
+    tls:
+      certificateRefs:
+      - group: ""
+        kind: Secret
+        name: tls-validity-checks-certificate
+        namespace: gateway-conformance-infra
+)";
 }
 
 std::string BaseNamespacesYaml() {
@@ -401,13 +455,22 @@ std::string LocalAtrium::RunOnce(core::Config config, bool with_gateways,
   if (with_gateways) {
     addresses = {GatewayAddress("same-namespace"), GatewayAddress("all-namespaces"),
                  GatewayAddress("backend-namespaces")};
-    for (const std::string& gateway : extra_gateways) addresses.push_back(GatewayAddress(gateway));
   } else {
     addresses = {""};
   }
-  for (const std::string& address : addresses) {
-    if (!WaitFor([&] { return app_->ProxyPort(port_, address) != 0; })) {
-      return "listener " + address + ":" + std::to_string(port_) +
+  std::vector<std::pair<std::string, uint16_t>> sockets;
+  for (const std::string& address : addresses) sockets.emplace_back(address, port_);
+  for (const std::string& gateway : extra_gateways) {
+    const size_t colon = gateway.find(':');
+    std::string address = GatewayAddress(gateway.substr(0, colon));
+    // A Gateway without addresses binds every address (reached on 127.0.0.1).
+    if (address == "127.0.0.1") address = "";
+    sockets.emplace_back(address, colon == std::string::npos ? port_ : tls_port());
+  }
+  for (const auto& [address, port] : sockets) {
+    if (!WaitFor(
+            [&, address = address, port = port] { return app_->ProxyPort(port, address) != 0; })) {
+      return "listener " + address + ":" + std::to_string(port) +
              " was not bound: " + AllStatus().dump();
     }
   }
@@ -416,8 +479,41 @@ std::string LocalAtrium::RunOnce(core::Config config, bool with_gateways,
 
 uint16_t LocalAtrium::admin_port() const { return app_ ? app_->admin_port() : 0; }
 
+namespace {
+
+// SendTls sends request over TLS to the listener port 443 of its Gateway.
+HttpResponse SendTls(const HttpRequest& request, uint16_t port) {
+  HttpResponse result;
+  const std::string address = GatewayAddress(request.gateway);
+  testing::TlsClient client;
+  if (!client.Connect(port, {.address = address, .server_name = request.sni}, 5s)) {
+    result.error = client.error();
+    return result;
+  }
+  std::optional<testing::TlsResponse> response =
+      client.Get(request.path, request.host.empty() ? address : request.host, 15s);
+  if (!response) {
+    result.error = "no TLS response";
+    return result;
+  }
+  result.status = static_cast<int>(response->result_int());
+  for (const auto& field : *response) {
+    result.headers.emplace(Lower(std::string(field.name_string())), std::string(field.value()));
+  }
+  result.body = response->body();
+  return result;
+}
+
+}  // namespace
+
 HttpResponse LocalAtrium::Send(const HttpRequest& request) const {
   HttpResponse result;
+  if (request.https) {
+    result = SendTls(request, tls_port());
+    nlohmann::json parsed = nlohmann::json::parse(result.body, nullptr, false);
+    if (parsed.is_object() && parsed.contains("pod")) result.echo = std::move(parsed);
+    return result;
+  }
   const std::string address = GatewayAddress(request.gateway);
   httplib::Client client(address, port_);
   client.set_connection_timeout(5, 0);
@@ -466,14 +562,25 @@ nlohmann::json LocalAtrium::Status(const std::string& kind, const std::string& n
   return nullptr;
 }
 
-std::string LocalAtrium::Check(const ConditionCheck& check) const {
+std::string MatchCondition(const nlohmann::json& status, const ConditionCheck& check) {
   const std::string what = check.kind + " " + check.ns + "/" + check.name +
-                           (check.parent.empty() ? "" : " parent " + check.parent) + " " +
+                           (check.parent.empty() ? "" : " parent " + check.parent) +
+                           (check.listener.empty() ? "" : " listener " + check.listener) + " " +
                            check.type;
-  nlohmann::json status = Status(check.kind, check.ns, check.name);
   if (status.is_null()) return what + ": no status";
   const nlohmann::json* conditions = nullptr;
-  if (check.parent.empty()) {
+  if (!check.listener.empty()) {
+    if (!status.contains("listeners")) return what + ": no listeners in " + status.dump();
+    for (const nlohmann::json& listener : status["listeners"]) {
+      if (listener.value("name", "") != check.listener) continue;
+      if (check.attached_routes && listener.value("attachedRoutes", -1) != *check.attached_routes) {
+        return what + ": attachedRoutes " + std::to_string(listener.value("attachedRoutes", -1)) +
+               ", want " + std::to_string(*check.attached_routes);
+      }
+      if (listener.contains("conditions")) conditions = &listener["conditions"];
+      break;
+    }
+  } else if (check.parent.empty()) {
     if (status.contains("conditions")) conditions = &status["conditions"];
   } else if (status.contains("parents")) {
     for (const nlohmann::json& parent : status["parents"]) {
@@ -487,12 +594,16 @@ std::string LocalAtrium::Check(const ConditionCheck& check) const {
   for (const nlohmann::json& condition : *conditions) {
     if (condition.value("type", "") != check.type) continue;
     if (condition.value("status", "") == check.status &&
-        condition.value("reason", "") == check.reason) {
+        (check.reason.empty() || condition.value("reason", "") == check.reason)) {
       return "";
     }
     return what + ": want " + check.status + "/" + check.reason + ", got " + condition.dump();
   }
   return what + ": condition missing in " + status.dump();
+}
+
+std::string LocalAtrium::Check(const ConditionCheck& check) const {
+  return MatchCondition(Status(check.kind, check.ns, check.name), check);
 }
 
 // --------------------------------------------------------------------- Verify

@@ -88,6 +88,16 @@ std::string BaseNamespacesYaml();
 // The loopback address of a base Gateway ("same-namespace" → 127.0.0.11...).
 std::string GatewayAddress(const std::string& gateway);
 
+// The conformance suite's HTTPS objects: the Secret
+// tls-validity-checks-certificate (a self-signed certificate for "*" and
+// "*.org", made once per test binary) and the Gateway
+// same-namespace-with-https-listener (listeners https and
+// https-with-hostname on port 443, both with that certificate).
+std::string TlsValidityCertificateYaml();
+std::string HttpsListenerGatewayYaml();
+// The listener port of the conformance HTTPS Gateways.
+inline constexpr uint16_t kHttpsPort = 443;
+
 struct HttpRequest {
   std::string method = "GET";
   std::string path = "/";
@@ -95,6 +105,10 @@ struct HttpRequest {
   Headers headers{};
   std::string gateway = "same-namespace";  // whose address to connect to; "" for Ingress
   std::string body{};
+  // https: connect to the Gateway's port-443 listener over TLS, sending sni
+  // (empty: no SNI). Only GET without extra headers is sent over TLS.
+  bool https = false;
+  std::string sni{};
 };
 
 struct HttpResponse {
@@ -138,8 +152,16 @@ struct ConditionCheck {
   std::string parent;  // parent Gateway name for routes; "" for objects without parents
   std::string type;
   std::string status;  // "True" / "False"
-  std::string reason;
+  std::string reason;  // "" accepts any reason (as the conformance suite does)
+  // Gateways: the condition is that of status.listeners[listener] instead
+  // of the Gateway's own; attached_routes, when set, must match too.
+  std::string listener{};
+  std::optional<int> attached_routes{};
 };
+
+// MatchCondition returns "" when status (an object's status) holds check,
+// else what it holds instead.
+std::string MatchCondition(const nlohmann::json& status, const ConditionCheck& check);
 
 // LocalAtrium writes the base manifests plus a case's manifests to a fresh
 // folder and runs an Application on it: listener port 80 is served on a free
@@ -155,7 +177,8 @@ class LocalAtrium {
   // bound, or what went wrong.
   // with_gateways: also write the base GatewayClass and Gateways (Ingress
   // cases leave them out and are served on 127.0.0.1); extra_gateways: the
-  // case's own Gateways (see GatewayAddress) whose listeners to wait for.
+  // case's own Gateways (see GatewayAddress) whose listeners to wait for;
+  // "name:443" waits for that Gateway's HTTPS listener instead.
   // "{PORT:ns/service}" in case_manifests becomes that echo pod's port.
   std::string Start(std::string case_manifests, bool with_gateways = true,
                     const std::vector<std::string>& extra_gateways = {});
@@ -173,6 +196,8 @@ class LocalAtrium {
   std::string Check(const ConditionCheck& check) const;
 
   uint16_t port() const { return port_; }
+  // Where listener port 443 is served (the same offset as port 80).
+  uint16_t tls_port() const { return port_ == 0 ? 0 : port_ + (kHttpsPort - 80); }
   uint16_t admin_port() const;
 
  private:

@@ -1,5 +1,6 @@
 // HTTPRoute traffic through a real Atrium in --manifests mode, reproducing
-// the Gateway API conformance suite's HTTPRoute tests
+// the Gateway API conformance suite's HTTPRoute tests and its Gateway tests
+// that need an HTTPS listener
 // (kubernetes-sigs/gateway-api conformance/tests/httproute-*.yaml and .go):
 // the same objects, requests and expectations, on loopback.
 
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/conformance/httproute_cases.h"
+#include "tests/conformance/https_cases.h"
 
 namespace atrium::conformance {
 namespace {
@@ -24,6 +26,9 @@ TEST_P(HttpRouteConformance, Traffic) { RunCase(GetParam()); }
 
 INSTANTIATE_TEST_SUITE_P(Conformance, HttpRouteConformance, ::testing::ValuesIn(HttpRouteCases()),
                          CaseName);
+
+// The cases that need an HTTPS listener (TLS terminated by Atrium).
+INSTANTIATE_TEST_SUITE_P(Https, HttpRouteConformance, ::testing::ValuesIn(HttpsCases()), CaseName);
 
 // HTTPRouteWeight: the share of each backend over many requests (the
 // conformance suite sends 500 and allows 10% either way; weight 0 never).

@@ -192,6 +192,46 @@ TEST(RouteTableTest, MostSpecificHostNeverFallsBackToALessSpecificOne) {
   EXPECT_EQ(Matched(*table, "bar.example.com", "/other"), "any");
 }
 
+// The HTTPRouteHTTPSListener shape: listener "https" (no hostname, scope
+// "") serves example.org, listener "https-with-hostname" (scope
+// second-example.org) serves second-example.org. The SNI picks the
+// listener; a Host owned by another listener is 404; without SNI, or on a
+// host without scope, the Host alone decides.
+TEST(RouteTableTest, SniScopeRestrictsAConnectionToTheListenerItsSniChose) {
+  ir::VirtualHost any = Host(ir::HostnameKind::kAny, "", "catch-all");
+  any.routes.clear();
+  any.sni_scope = "";
+  ir::RouteConfig config = OneHost(any);
+  config.listeners[0].tls = true;
+  ir::VirtualHost example = Host(ir::HostnameKind::kExact, "example.org", "example");
+  example.sni_scope = "";
+  ir::VirtualHost second = Host(ir::HostnameKind::kExact, "second-example.org", "second");
+  second.sni_scope = "second-example.org";
+  ir::VirtualHost unscoped = Host(ir::HostnameKind::kExact, "ingress.example.net", "ingress");
+  config.listeners[0].virtual_hosts.push_back(example);
+  config.listeners[0].virtual_hosts.push_back(unscoped);
+  config.listeners[0].virtual_hosts.push_back(second);
+  auto table = RouteTable::Compile(config, 1);
+  auto with_sni = [&](std::string_view sni, std::string_view host) {
+    RequestView view;
+    view.bind_port = 8080;
+    view.host = host;
+    view.path = "/";
+    view.method = "GET";
+    view.server_name = sni;
+    LookupResult result = table->Lookup(view);
+    return result.status != 0 ? std::to_string(result.status) : result.action->name;
+  };
+  EXPECT_EQ(with_sni("example.org", "example.org"), "example");
+  EXPECT_EQ(with_sni("unknown-example.org", "example.org"), "example");  // same listener
+  EXPECT_EQ(with_sni("second-example.org", "second-example.org"), "second");
+  EXPECT_EQ(with_sni("SECOND-example.org", "second-example.org:443"), "second");
+  EXPECT_EQ(with_sni("unknown-example.org", "second-example.org"), "404");
+  EXPECT_EQ(with_sni("second-example.org", "example.org"), "404");
+  EXPECT_EQ(with_sni("", "second-example.org"), "second");
+  EXPECT_EQ(with_sni("second-example.org", "ingress.example.net"), "ingress");
+}
+
 TEST(RouteTableTest, ListenersAreSelectedByBoundPortAndAddress) {
   ir::RouteConfig config;
   ir::Listener any_address;

@@ -1,0 +1,77 @@
+#include "controller/state/object_strip.h"
+
+#include <array>
+#include <string>
+
+#include "controller/state/cluster_state.h"
+
+namespace atrium::state {
+namespace {
+
+// The Secret keys translate reads (TLS certificate, key, and CA bundle).
+constexpr std::array<std::string_view, 3> kSecretKeys = {"tls.crt", "tls.key", "ca.crt"};
+
+bool IsSecretKeyKept(const std::string& key) {
+  for (std::string_view kept : kSecretKeys) {
+    if (key == kept) return true;
+  }
+  return false;
+}
+
+void StripMetadata(nlohmann::json& metadata) {
+  if (!metadata.is_object()) return;
+  metadata.erase("managedFields");
+  auto annotations = metadata.find("annotations");
+  if (annotations == metadata.end() || !annotations->is_object()) return;
+  annotations->erase(std::string(kLastAppliedAnnotation));
+  if (annotations->empty()) metadata.erase(annotations);
+}
+
+void StripSecretData(nlohmann::json& object) {
+  auto data = object.find("data");
+  if (data == object.end() || !data->is_object()) return;
+  for (auto it = data->begin(); it != data->end();) {
+    it = IsSecretKeyKept(it.key()) ? std::next(it) : data->erase(it);
+  }
+}
+
+bool SameMetadata(const nlohmann::json& a, const nlohmann::json& b) {
+  if (!a.is_object() || !b.is_object()) return a == b;
+  auto skip = [](const nlohmann::json& metadata) {
+    return metadata.size() - (metadata.contains("resourceVersion") ? 1 : 0);
+  };
+  if (skip(a) != skip(b)) return false;
+  for (auto it = a.begin(); it != a.end(); ++it) {
+    if (it.key() == "resourceVersion") continue;
+    auto other = b.find(it.key());
+    if (other == b.end() || *other != it.value()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool SameContent(const nlohmann::json& a, const nlohmann::json& b) {
+  if (!a.is_object() || !b.is_object()) return a == b;
+  if (a.size() != b.size()) return false;
+  for (auto it = a.begin(); it != a.end(); ++it) {
+    auto other = b.find(it.key());
+    if (other == b.end()) return false;
+    if (it.key() == "metadata" ? !SameMetadata(it.value(), *other) : *other != it.value()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void StripObject(std::string_view kind, nlohmann::json& object) {
+  if (!object.is_object()) return;
+  if (auto metadata = object.find("metadata"); metadata != object.end()) StripMetadata(*metadata);
+  object.erase("status");
+  if (kind == kSecret) {
+    StripSecretData(object);
+    object.erase("stringData");
+  }
+}
+
+}  // namespace atrium::state

@@ -1,0 +1,159 @@
+#include "controller/core/reconciler.h"
+
+#include <chrono>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "controller/state/cluster_state.h"
+#include "controller/state/object_strip.h"
+#include "proxy/table/table_publisher.h"
+
+namespace atrium::core {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kWait{10000};
+// How long a pass that should not happen is waited for.
+constexpr milliseconds kQuiet{300};
+
+json Meta(const std::string& name, const std::string& ns = "") {
+  json meta = {{"name", name}, {"resourceVersion", "1"}};
+  if (!ns.empty()) meta["namespace"] = ns;
+  return meta;
+}
+
+json GatewayClass() {
+  return {{"kind", "GatewayClass"},
+          {"metadata", Meta("atrium")},
+          {"spec", {{"controllerName", "atrium.dev/gateway-controller"}}}};
+}
+
+json Gateway() {
+  return {{"kind", "Gateway"},
+          {"metadata", Meta("gw", "infra")},
+          {"spec",
+           {{"gatewayClassName", "atrium"},
+            {"listeners", {{{"name", "http"}, {"protocol", "HTTP"}, {"port", 8080}}}}}}};
+}
+
+json Route(const std::string& path) {
+  return {{"kind", "HTTPRoute"},
+          {"metadata", Meta("web", "infra")},
+          {"spec",
+           {{"parentRefs", {{{"name", "gw"}}}},
+            {"rules",
+             {{{"matches", {{{"path", {{"type", "PathPrefix"}, {"value", path}}}}}},
+               {"backendRefs", {{{"name", "web"}, {"port", 80}}}}}}}}}};
+}
+
+json Service(const std::string& name) {
+  return {{"kind", "Service"},
+          {"metadata", Meta(name, "infra")},
+          {"spec", {{"ports", {{{"name", "http"}, {"port", 80}}}}}}};
+}
+
+json Slice(const std::string& service, const std::string& address) {
+  return {{"kind", "EndpointSlice"},
+          {"metadata",
+           {{"name", service + "-1"},
+            {"namespace", "infra"},
+            {"resourceVersion", "1"},
+            {"labels", {{"kubernetes.io/service-name", service}}}}},
+          {"addressType", "IPv4"},
+          {"ports", {{{"name", "http"}, {"port", 8080}}}},
+          {"endpoints", {{{"addresses", {address}}}}}};
+}
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  ReconcilerTest() : reconciler_(ReconcilerOptions{}, publisher_, nullptr) {}
+  ~ReconcilerTest() override { reconciler_.Stop(); }
+
+  void LoadWorld() {
+    reconciler_.Upsert(state::kGatewayClass, GatewayClass());
+    reconciler_.Upsert(state::kGateway, Gateway());
+    reconciler_.Upsert(state::kHttpRoute, Route("/"));
+    reconciler_.Upsert(state::kService, Service("web"));
+    reconciler_.Upsert(state::kEndpointSlice, Slice("web", "127.0.0.1"));
+    reconciler_.Upsert(state::kService, Service("unused"));
+    reconciler_.Upsert(state::kEndpointSlice, Slice("unused", "127.0.0.2"));
+    reconciler_.SetSynced(true);
+    reconciler_.Start();
+    ASSERT_TRUE(reconciler_.WaitForGeneration(1, kWait));
+  }
+
+  table::TablePublisher publisher_;
+  Reconciler reconciler_;
+};
+
+TEST_F(ReconcilerTest, NothingIsPublishedBeforeSync) {
+  reconciler_.Upsert(state::kGatewayClass, GatewayClass());
+  reconciler_.Upsert(state::kGateway, Gateway());
+  reconciler_.Start();
+  EXPECT_FALSE(reconciler_.WaitForGeneration(1, kQuiet));
+  reconciler_.SetSynced(true);
+  EXPECT_TRUE(reconciler_.WaitForGeneration(1, kWait));
+}
+
+TEST_F(ReconcilerTest, RouteChangeIsPublished) {
+  LoadWorld();
+  reconciler_.Upsert(state::kHttpRoute, Route("/v2"));
+  EXPECT_TRUE(reconciler_.WaitForGeneration(2, kWait));
+  reconciler_.Remove(state::kHttpRoute, "infra/web");
+  EXPECT_TRUE(reconciler_.WaitForGeneration(3, kWait));
+}
+
+TEST_F(ReconcilerTest, StatusEchoAndUnrelatedEndpointsCauseNoPass) {
+  LoadWorld();
+  ASSERT_TRUE(reconciler_.WaitForReconcile(1, kWait));
+  const uint64_t passes = reconciler_.reconcile_count();
+  // Our own status write, as the watch echoes it: new resourceVersion,
+  // status and managedFields, the same spec.
+  json echoed = Route("/");
+  echoed["metadata"]["resourceVersion"] = "2";
+  echoed["metadata"]["managedFields"] = json::array({{{"manager", "atrium"}}});
+  echoed["status"] = {{"parents", json::array({{{"controllerName", "x"}}})}};
+  reconciler_.Upsert(state::kHttpRoute, echoed);
+  // Endpoints of a Service no route uses.
+  reconciler_.Upsert(state::kEndpointSlice, Slice("unused", "127.0.0.3"));
+  EXPECT_FALSE(reconciler_.WaitForReconcile(passes + 1, kQuiet));
+  // Endpoints of a Service a route uses do rebuild.
+  reconciler_.Upsert(state::kEndpointSlice, Slice("web", "127.0.0.4"));
+  EXPECT_TRUE(reconciler_.WaitForGeneration(2, kWait));
+}
+
+TEST_F(ReconcilerTest, StatusJsonReportsTheLastPass) {
+  LoadWorld();
+  json status = reconciler_.StatusJson();
+  EXPECT_EQ(status["generation"], 1);
+  EXPECT_TRUE(status["validation_errors"].empty());
+  EXPECT_TRUE(status["compile_errors"].empty());
+  bool route_seen = false;
+  for (const json& entry : status["statuses"]) {
+    if (entry["kind"] == "HTTPRoute" && entry["name"] == "web") route_seen = true;
+  }
+  EXPECT_TRUE(route_seen) << status.dump();
+}
+
+TEST_F(ReconcilerTest, ReplaceStateSwapsTheWorld) {
+  state::ClusterState world;
+  world.gateway_classes["atrium"] = GatewayClass();
+  world.gateways["infra/gw"] = Gateway();
+  json route = Route("/");
+  route["metadata"]["annotations"] = {{std::string(state::kLastAppliedAnnotation), "{}"}};
+  world.http_routes["infra/web"] = route;
+  reconciler_.ReplaceState(world, {"broken.yaml: not YAML"});
+  reconciler_.SetSynced(true);
+  reconciler_.Start();
+  ASSERT_TRUE(reconciler_.WaitForGeneration(1, kWait));
+  EXPECT_EQ(reconciler_.StatusJson()["source_problems"], json::array({"broken.yaml: not YAML"}));
+  world.http_routes.clear();
+  reconciler_.ReplaceState(world, {});
+  EXPECT_TRUE(reconciler_.WaitForGeneration(2, kWait));
+}
+
+}  // namespace
+}  // namespace atrium::core
