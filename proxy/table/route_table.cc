@@ -262,11 +262,15 @@ LookupResult RouteTable::Lookup(const RequestView& request) const {
 
   const uint32_t* position = listener->host_index->Find(request.host);
   if (position == nullptr) return result;
-  const std::optional<std::string>& scope = listener->sni_scopes[*position];
-  if (scope && !request.server_name.empty()) {
-    // The SNI chose a Gateway listener: only its hosts serve the connection.
-    const uint32_t* chosen = listener->host_index->Find(request.server_name);
-    if (chosen == nullptr || listener->sni_scopes[*chosen] != scope) return result;
+  // Plain-text requests (no SNI) never read sni_scopes: one cache line
+  // fewer on the hot path.
+  if (!request.server_name.empty()) {
+    const std::optional<std::string>& scope = listener->sni_scopes[*position];
+    if (scope) {
+      // The SNI chose a Gateway listener: only its hosts serve the connection.
+      const uint32_t* chosen = listener->host_index->Find(request.server_name);
+      if (chosen == nullptr || listener->sni_scopes[*chosen] != scope) return result;
+    }
   }
   const CompiledHost* host = listener->hosts[*position];
   const uint32_t index = host->Match(request);
