@@ -5,7 +5,8 @@
 // the server, Atrium runs in cluster mode (list/watch over HTTPS with a
 // kubeconfig), the status it writes back to the server must hold the
 // case's conditions, and the same requests must get the same answers as
-// in --manifests mode.
+// in --manifests mode. Then the case's changes (ObjectChange) are made one
+// by one through the server, each waited on with a deadline.
 
 #include "tests/conformance/conformance_case.h"
 

@@ -14,6 +14,31 @@
 
 namespace atrium::conformance {
 
+// ObjectRef names one object of a case.
+struct ObjectRef {
+  std::string kind;
+  std::string ns = kInfraNs;
+  std::string name;
+};
+
+// ObjectChange is one mid-case change of a cluster case (the conformance
+// tests that patch or delete objects): the objects are changed through the
+// test API server, then the case waits, with a deadline, until the written
+// status holds the conditions, and until every step gets its answer.
+struct ObjectChange {
+  std::string description{};  // what the change does, for failure messages
+  // Objects whose spec replaces the stored object's spec (an update: the
+  // generation goes up, as with the suite's client.Patch).
+  std::string replace_specs{};
+  std::vector<ObjectRef> deletes{};
+  std::vector<ConditionCheck> conditions{};
+  // Objects whose generation must have gone up and whose every condition
+  // (route parents and Gateway listeners included) must carry it as
+  // observedGeneration (the suite's ...MustHaveLatestConditions).
+  std::vector<ObjectRef> latest{};
+  std::vector<Step> steps{};
+};
+
 struct ConformanceCase {
   std::string name{};  // the conformance ShortName (or ours, for Ingress)
   std::string manifests{};
@@ -24,6 +49,8 @@ struct ConformanceCase {
   // Objects created at least one second after manifests (so the API server
   // gives them a later creationTimestamp); from files they are just added.
   std::string later_manifests{};
+  // Cluster mode only: changes made after the conditions and steps hold.
+  std::vector<ObjectChange> changes{};
 };
 
 // gtest prints a failing parameter with this (instead of its bytes).

@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include <httplib.h>
@@ -83,9 +85,13 @@ const std::vector<ServiceSpec>& BaseServices() {
 // FreePort returns a port that 127.0.0.1 and every Gateway address can bind
 // (probed, then released: the Application binds it right after).
 uint16_t FreePort() {
-  const std::vector<std::string> addresses = {
-      "127.0.0.1", GatewayAddress("same-namespace"), GatewayAddress("all-namespaces"),
-      GatewayAddress("backend-namespaces"), GatewayAddress("same-namespace-with-https-listener")};
+  const std::vector<std::string> addresses = {"127.0.0.1",
+                                              GatewayAddress("same-namespace"),
+                                              GatewayAddress("all-namespaces"),
+                                              GatewayAddress("backend-namespaces"),
+                                              GatewayAddress("same-namespace-with-https-listener"),
+                                              GatewayAddress("gateway-add-listener"),
+                                              GatewayAddress("gateway-remove-listener")};
   for (int attempt = 0; attempt < 20; ++attempt) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
@@ -137,6 +143,7 @@ struct EchoBackend::Server {
   std::thread thread;
   mutable std::mutex mutex;
   std::vector<nlohmann::json> seen;
+  std::map<std::string, int> retry_simulations;  // requests seen per uuid
 };
 
 EchoBackend::EchoBackend(std::string ns, std::string service)
@@ -167,6 +174,19 @@ EchoBackend::EchoBackend(std::string ns, std::string service)
     {
       std::lock_guard lock(server->mutex);
       server->seen.push_back(body);
+    }
+    if (request.has_param("responseCode") && request.has_param("succeedAfter") &&
+        request.has_param("uuid")) {
+      int seen_before = 0;
+      {
+        std::lock_guard lock(server->mutex);
+        seen_before = server->retry_simulations[request.get_param_value("uuid")]++;
+      }
+      if (seen_before < std::atoi(request.get_param_value("succeedAfter").c_str())) {
+        response.status = std::atoi(request.get_param_value("responseCode").c_str());
+        response.set_content("simulated failure " + std::to_string(seen_before + 1), "text/plain");
+        return;
+      }
     }
     if (request.has_param("delay")) {
       std::this_thread::sleep_for(ParseDelay(request.get_param_value("delay")));
@@ -262,6 +282,9 @@ std::string GatewayAddress(const std::string& gateway) {
   if (gateway == "httproute-disallowed-kind") return "127.0.0.16";
   if (gateway == "http-listener-isolation") return "127.0.0.17";
   if (gateway == "same-namespace-with-https-listener") return "127.0.0.18";
+  if (gateway == "gateway-observed-generation-bump") return "127.0.0.19";
+  if (gateway == "gateway-add-listener") return "127.0.0.20";
+  if (gateway == "gateway-remove-listener") return "127.0.0.21";
   return "127.0.0.1";
 }
 
@@ -568,6 +591,19 @@ std::string MatchCondition(const nlohmann::json& status, const ConditionCheck& c
                            (check.listener.empty() ? "" : " listener " + check.listener) + " " +
                            check.type;
   if (status.is_null()) return what + ": no status";
+  if (check.absent) {
+    const char* list = check.listener.empty() ? "parents" : "listeners";
+    for (const nlohmann::json& entry : status.value(list, nlohmann::json::array())) {
+      const std::string name =
+          check.listener.empty()
+              ? entry.value("parentRef", nlohmann::json::object()).value("name", "")
+              : entry.value("name", "");
+      if (name == (check.listener.empty() ? check.parent : check.listener)) {
+        return what + ": present, want it absent: " + entry.dump();
+      }
+    }
+    return "";
+  }
   const nlohmann::json* conditions = nullptr;
   if (!check.listener.empty()) {
     if (!status.contains("listeners")) return what + ": no listeners in " + status.dump();
@@ -633,12 +669,27 @@ std::optional<std::string> ResponseHeader(const HttpResponse& response, const st
 }  // namespace
 
 std::string Verify(const LocalAtrium& atrium, const Step& step) {
-  const HttpRequest& request = step.request;
+  HttpRequest request = step.request;
   const Expectation& expect = step.expect;
+  if (const size_t at = request.path.find(kUniqueToken); at != std::string::npos) {
+    // A fresh value per request, as the suite's retry probes use a fresh
+    // uuid: what the echo pods counted before does not count.
+    static std::atomic<int> sent_before{0};
+    request.path.replace(at, std::string_view(kUniqueToken).size(),
+                         std::to_string(::getpid()) + "-" + std::to_string(sent_before++));
+  }
+  const auto sent = std::chrono::steady_clock::now();
   HttpResponse response = atrium.Send(request);
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - sent);
   std::ostringstream problems;
   const std::string what = request.method + " " + request.path +
                            (request.host.empty() ? "" : " host " + request.host) + ": ";
+  if (expect.status == 0) {
+    return response.status == 0
+               ? ""
+               : what + "status " + std::to_string(response.status) + ", want no answer";
+  }
   if (response.status == 0) return what + "no response: " + response.error;
   if (response.status != expect.status) {
     problems << what << "status " << response.status << ", want " << expect.status << " (body "
@@ -703,6 +754,22 @@ std::string Verify(const LocalAtrium& atrium, const Step& step) {
                   return false;
                 });
     if (!seen) problems << what << "no mirror of the request reached " << service << "\n";
+  }
+  if (expect.times_seen) {
+    const EchoBackend* counted = EchoFleet::Get().Find(kInfraNs, expect.seen_by);
+    int times = 0;
+    for (const nlohmann::json& echo :
+         counted == nullptr ? std::vector<nlohmann::json>{} : counted->Seen()) {
+      if (echo.value("path", "") == request.path) ++times;
+    }
+    if (times != *expect.times_seen) {
+      problems << what << expect.seen_by << " received it " << times << " times, want "
+               << *expect.times_seen << "\n";
+    }
+  }
+  if (elapsed < expect.min_elapsed) {
+    problems << what << "answered after " << elapsed.count() << " ms, want at least "
+             << expect.min_elapsed.count() << " ms\n";
   }
   if (expect.location) {
     std::optional<std::string> location = ResponseHeader(response, "location");

@@ -38,7 +38,10 @@ inline constexpr char kWebNs[] = "gateway-conformance-web-backend";
 // EchoBackend is one pod of a conformance Deployment: an HTTP server on
 // 127.0.0.1:0 that answers every request with JSON like the conformance
 // echo server: {"namespace","pod","method","path","host","headers":{}}.
-// The query `delay=1s` (or 500ms) delays the answer; the request header
+// The query `delay=1s` (or 500ms) delays the answer; the queries
+// `responseCode=500&succeedAfter=2&uuid=U` make the first 2 requests with
+// uuid U fail with 500 (a text body), as the conformance echo server's retry
+// simulation does; the request header
 // `X-Echo-Set-Header: name:value,name2:value2` sets response headers.
 class EchoBackend {
  public:
@@ -98,6 +101,10 @@ std::string HttpsListenerGatewayYaml();
 // The listener port of the conformance HTTPS Gateways.
 inline constexpr uint16_t kHttpsPort = 443;
 
+// Verify replaces this in a request's path with a value unique to that
+// request (for the echo server's per-uuid retry simulation).
+inline constexpr char kUniqueToken[] = "{UNIQUE}";
+
 struct HttpRequest {
   std::string method = "GET";
   std::string path = "/";
@@ -122,7 +129,7 @@ struct HttpResponse {
 // Expectation mirrors the conformance ExpectedResponse: status, which
 // backend answered, what it saw, response headers and redirect Location.
 struct Expectation {
-  int status = 200;
+  int status = 200;     // 0: no HTTP answer at all (nothing listens, or the handshake fails)
   std::string backend;  // Service whose pod answered; "" when no backend answers
   std::string ns = kInfraNs;
   std::optional<std::string> path;  // request target the backend saw
@@ -136,6 +143,12 @@ struct Expectation {
   // Services in the infra namespace whose pods must receive a mirror of the
   // request (same path) within a deadline.
   std::vector<std::string> mirrored_to;
+  // times_seen: how many requests with this exact target the pod of the
+  // infra Service seen_by received in all (retries included).
+  std::string seen_by{};
+  std::optional<int> times_seen{};
+  // The answer must take at least this long (retry backoff).
+  std::chrono::milliseconds min_elapsed{0};
 };
 
 struct Step {
@@ -157,6 +170,9 @@ struct ConditionCheck {
   // of the Gateway's own; attached_routes, when set, must match too.
   std::string listener{};
   std::optional<int> attached_routes{};
+  // absent: the listener (or, for routes, the parent) must not be in the
+  // status at all; type, status and reason are then not looked at.
+  bool absent = false;
 };
 
 // MatchCondition returns "" when status (an object's status) holds check,

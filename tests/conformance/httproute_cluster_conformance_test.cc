@@ -1,13 +1,16 @@
-// The reproduced Gateway API conformance cases (HTTPRoute and those that
-// need an HTTPS listener) against the test API server (tests/apiserver):
+// The reproduced Gateway API conformance cases (HTTPRoute, those that
+// need an HTTPS listener and those that change objects mid-case) against
+// the test API server (tests/apiserver):
 // Atrium in cluster mode must give the same answers and write the status
 // the cases expect (see cluster_case.h).
 
 #include <gtest/gtest.h>
 
+#include "tests/conformance/change_cases.h"
 #include "tests/conformance/cluster_case.h"
 #include "tests/conformance/httproute_cases.h"
 #include "tests/conformance/https_cases.h"
+#include "tests/conformance/retry_cases.h"
 
 namespace atrium::conformance {
 namespace {
@@ -20,6 +23,13 @@ INSTANTIATE_TEST_SUITE_P(Conformance, HttpRouteClusterConformance,
                          ::testing::ValuesIn(HttpRouteCases()), CaseName);
 
 INSTANTIATE_TEST_SUITE_P(Https, HttpRouteClusterConformance, ::testing::ValuesIn(HttpsCases()),
+                         CaseName);
+
+INSTANTIATE_TEST_SUITE_P(Retry, HttpRouteClusterConformance, ::testing::ValuesIn(RetryCases()),
+                         CaseName);
+
+// The cases that change objects mid-case (cluster mode only).
+INSTANTIATE_TEST_SUITE_P(Changes, HttpRouteClusterConformance, ::testing::ValuesIn(ChangeCases()),
                          CaseName);
 
 }  // namespace

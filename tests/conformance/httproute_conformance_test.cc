@@ -12,6 +12,7 @@
 
 #include "tests/conformance/httproute_cases.h"
 #include "tests/conformance/https_cases.h"
+#include "tests/conformance/retry_cases.h"
 
 namespace atrium::conformance {
 namespace {
@@ -29,6 +30,8 @@ INSTANTIATE_TEST_SUITE_P(Conformance, HttpRouteConformance, ::testing::ValuesIn(
 
 // The cases that need an HTTPS listener (TLS terminated by Atrium).
 INSTANTIATE_TEST_SUITE_P(Https, HttpRouteConformance, ::testing::ValuesIn(HttpsCases()), CaseName);
+
+INSTANTIATE_TEST_SUITE_P(Retry, HttpRouteConformance, ::testing::ValuesIn(RetryCases()), CaseName);
 
 // HTTPRouteWeight: the share of each backend over many requests (the
 // conformance suite sends 500 and allows 10% either way; weight 0 never).

@@ -1,0 +1,17 @@
+#pragma once
+
+// The reproduced Gateway API conformance cases that change objects while
+// they run (conformance/tests/gateway-observed-generation-bump,
+// gateway-modify-listeners, httproute-observed-generation-bump): cluster
+// mode only, as the changes go through the test API server (see
+// ObjectChange in conformance_case.h).
+
+#include <vector>
+
+#include "tests/conformance/conformance_case.h"
+
+namespace atrium::conformance {
+
+std::vector<ConformanceCase> ChangeCases();
+
+}  // namespace atrium::conformance
