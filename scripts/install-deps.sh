@@ -17,6 +17,7 @@ runtime_pkgs=(
   libprometheus-cpp-core1.0
   libcpp-httplib0.11
   libboost-system1.74.0
+  libtcmalloc-minimal4
 )
 
 build_pkgs=(
@@ -37,6 +38,7 @@ build_pkgs=(
   prometheus-cpp-dev
   libcurl4-openssl-dev
   libssl-dev
+  libgoogle-perftools-dev  # tcmalloc_minimal, the atrium binary's allocator
   libgtest-dev
   libgmock-dev
   libbenchmark-dev
