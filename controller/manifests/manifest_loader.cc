@@ -165,7 +165,11 @@ void ManifestWatcher::Start() {
 }
 
 void ManifestWatcher::Stop() {
-  stop_.store(true);
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  stop_requested_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -192,7 +196,7 @@ std::string ManifestWatcher::Signature() const {
 void ManifestWatcher::Loop() {
   std::string last;
   bool first = true;
-  while (!stop_.load()) {
+  while (true) {
     std::string signature = Signature();
     if (first || signature != last) {
       first = false;
@@ -203,12 +207,9 @@ void ManifestWatcher::Loop() {
       result.problems.insert(result.problems.begin(), problems.begin(), problems.end());
       on_change_(std::move(result));
     }
-    // Sleep in short steps so Stop is prompt; this is a poll interval, not
-    // synchronization.
-    for (auto waited = std::chrono::milliseconds(0); waited < interval_ && !stop_.load();
-         waited += std::chrono::milliseconds(10)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    // The poll interval; Stop ends the wait at once.
+    std::unique_lock lock(mutex_);
+    if (stop_requested_.wait_for(lock, interval_, [this] { return stop_; })) return;
   }
 }
 

@@ -5,10 +5,11 @@
 // alone. ReadManifestDir does the I/O, and ManifestWatcher polls the folder
 // and reloads it when any file changes, appears or vanishes.
 
-#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,7 +72,10 @@ class ManifestWatcher {
   std::string dir_;
   std::chrono::milliseconds interval_;
   Callback on_change_;
-  std::atomic<bool> stop_{false};
+  // Stop wakes the loop at once instead of waiting out the poll interval.
+  std::mutex mutex_;
+  std::condition_variable stop_requested_;
+  bool stop_ = false;
   std::thread thread_;
 };
 
