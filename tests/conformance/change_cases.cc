@@ -1,5 +1,5 @@
-// The reproduced conformance cases that change a Gateway or an HTTPRoute
-// mid-case: the same objects, changes and expectations as
+// The reproduced conformance cases that change a GatewayClass, a Gateway or
+// an HTTPRoute mid-case: the same objects, changes and expectations as
 // kubernetes-sigs/gateway-api conformance/tests/<name>.yaml and .go. Each
 // Gateway gets its own loopback address (as each has its own in a
 // cluster); what Atrium checks beyond the suite is marked as such.
@@ -271,10 +271,89 @@ spec:
   return test;
 }
 
+ConformanceCase GatewayClassObservedGenerationBump() {
+  // Its own GatewayClass of Atrium's controller, so the change leaves the
+  // class of the base Gateways alone.
+  const std::string name = "gatewayclass-observed-generation-bump";
+  auto class_yaml = [&](const std::string& description) {
+    return "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: " +
+           name + "\nspec:\n  controllerName: atrium.dev/gateway-controller\n  description: " +
+           description + "\n";
+  };
+  const ConditionCheck accepted{
+      .kind = "GatewayClass", .ns = "", .name = name, .type = "Accepted", .status = "True"};
+  ConformanceCase test{.name = "GatewayClassObservedGenerationBump",
+                       .manifests = class_yaml("old"),
+                       .conditions = {accepted}};
+  // The suite's change: the description goes from "old" to "new"; every
+  // condition must then observe the new generation.
+  test.changes.push_back({.description = "description old to new",
+                          .replace_specs = class_yaml("new"),
+                          .conditions = {accepted},
+                          .latest = {{.kind = "GatewayClass", .ns = "", .name = name}}});
+  return test;
+}
+
+ConformanceCase GatewayUpdateListenerHostname() {
+  const std::string gateway = "gateway-update-listener-hostname";
+  const std::string route = "httproute-update-listener-hostname";
+  auto listener = [](const std::string& hostname) {
+    return "  - name: http\n    port: 80\n    protocol: HTTP\n    hostname: " + hostname +
+           "\n    allowedRoutes:\n      namespaces:\n        from: Same\n";
+  };
+  const std::string route_yaml = R"(---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: httproute-update-listener-hostname
+  namespace: gateway-conformance-infra
+spec:
+  parentRefs:
+  - kind: Gateway
+    name: gateway-update-listener-hostname
+    namespace: gateway-conformance-infra
+  hostnames:
+  - accepted.example.com
+  rules:
+  - backendRefs:
+    - name: infra-backend-v1
+      port: 8080
+)";
+  ConformanceCase test{
+      .name = "GatewayUpdateListenerHostname",
+      .manifests = GatewayYaml(gateway, listener("other.example.com")) + route_yaml,
+      .conditions = Join<ConditionCheck>({{{.name = route,
+                                            .parent = gateway,
+                                            .type = "Accepted",
+                                            .status = "False",
+                                            .reason = "NoMatchingListenerHostname"}},
+                                          // Beyond the suite: nothing attached yet.
+                                          ListenerReady(gateway, "http", 0)}),
+      // Beyond the suite: the route's hostname is not served yet.
+      .steps = {Http(gateway, "accepted.example.com", "/", 404)},
+      .extra_gateways = {gateway}};
+  // The suite's change: the listener's hostname becomes the route's.
+  test.changes.push_back(
+      {.description = "listener hostname to accepted.example.com",
+       .replace_specs = GatewayYaml(gateway, listener("accepted.example.com")),
+       .conditions = Join<ConditionCheck>({{{.name = route,
+                                             .parent = gateway,
+                                             .type = "Accepted",
+                                             .status = "True",
+                                             .reason = "Accepted"}},
+                                           ListenerReady(gateway, "http", 1)}),
+       .latest = {{.kind = "Gateway", .name = gateway}},
+       // Beyond the suite: the route now answers, the old hostname no more.
+       .steps = {Http(gateway, "accepted.example.com", "/", 200, "infra-backend-v1"),
+                 Http(gateway, "other.example.com", "/", 404)}});
+  return test;
+}
+
 }  // namespace
 
 std::vector<ConformanceCase> ChangeCases() {
-  return {GatewayObservedGenerationBump(), GatewayModifyListeners(),
+  return {GatewayClassObservedGenerationBump(), GatewayObservedGenerationBump(),
+          GatewayModifyListeners(), GatewayUpdateListenerHostname(),
           HttpRouteObservedGenerationBump()};
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 
 // The reproduced Gateway API conformance cases that change objects while
-// they run (conformance/tests/gateway-observed-generation-bump,
-// gateway-modify-listeners, httproute-observed-generation-bump): cluster
+// they run (conformance/tests/gatewayclass-observed-generation-bump,
+// gateway-observed-generation-bump, gateway-modify-listeners,
+// gateway-update-listener-hostname, httproute-observed-generation-bump): cluster
 // mode only, as the changes go through the test API server (see
 // ObjectChange in conformance_case.h).
 

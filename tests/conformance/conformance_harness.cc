@@ -91,7 +91,8 @@ uint16_t FreePort() {
                                               GatewayAddress("backend-namespaces"),
                                               GatewayAddress("same-namespace-with-https-listener"),
                                               GatewayAddress("gateway-add-listener"),
-                                              GatewayAddress("gateway-remove-listener")};
+                                              GatewayAddress("gateway-remove-listener"),
+                                              GatewayAddress("gateway-update-listener-hostname")};
   for (int attempt = 0; attempt < 20; ++attempt) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
@@ -285,6 +286,7 @@ std::string GatewayAddress(const std::string& gateway) {
   if (gateway == "gateway-observed-generation-bump") return "127.0.0.19";
   if (gateway == "gateway-add-listener") return "127.0.0.20";
   if (gateway == "gateway-remove-listener") return "127.0.0.21";
+  if (gateway == "gateway-update-listener-hostname") return "127.0.0.22";
   return "127.0.0.1";
 }
 
