@@ -82,17 +82,54 @@ const std::vector<ServiceSpec>& BaseServices() {
   return services;
 }
 
+// ExtraListeners parses a case's extra_gateways ("name" or "name:PORT")
+// into the address each listener binds ("" for a Gateway without addresses,
+// which binds every address) and its listener port.
+std::vector<std::pair<std::string, uint16_t>> ExtraListeners(
+    const std::vector<std::string>& extra_gateways) {
+  std::vector<std::pair<std::string, uint16_t>> listeners;
+  for (const std::string& gateway : extra_gateways) {
+    const size_t colon = gateway.find(':');
+    std::string address = GatewayAddress(gateway.substr(0, colon));
+    if (address == "127.0.0.1") address = "";
+    const uint16_t port = colon == std::string::npos
+                              ? 80
+                              : static_cast<uint16_t>(std::stoi(gateway.substr(colon + 1)));
+    listeners.emplace_back(std::move(address), port);
+  }
+  return listeners;
+}
+
+// CanBind probes whether host:port can be bound now (then releases it).
+// With SO_REUSEADDR, as Atrium's listeners bind: connections of an earlier
+// run left in TIME_WAIT on the port do not keep it, a live listener does.
+bool CanBind(const std::string& host, uint16_t port) {
+  int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int yes = 1;
+  ::setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  sockaddr_in at{};
+  at.sin_family = AF_INET;
+  at.sin_port = htons(port);
+  ::inet_pton(AF_INET, host.c_str(), &at.sin_addr);
+  const bool bound = ::bind(probe, reinterpret_cast<sockaddr*>(&at), sizeof(at)) == 0;
+  ::close(probe);
+  return bound;
+}
+
 // FreePort returns a port that 127.0.0.1 and every Gateway address can bind
 // (probed, then released: the Application binds it right after).
 uint16_t FreePort() {
-  const std::vector<std::string> addresses = {"127.0.0.1",
-                                              GatewayAddress("same-namespace"),
-                                              GatewayAddress("all-namespaces"),
-                                              GatewayAddress("backend-namespaces"),
-                                              GatewayAddress("same-namespace-with-https-listener"),
-                                              GatewayAddress("gateway-add-listener"),
-                                              GatewayAddress("gateway-remove-listener"),
-                                              GatewayAddress("gateway-update-listener-hostname")};
+  const std::vector<std::string> addresses = {
+      "127.0.0.1",
+      GatewayAddress("same-namespace"),
+      GatewayAddress("all-namespaces"),
+      GatewayAddress("backend-namespaces"),
+      GatewayAddress("same-namespace-with-https-listener"),
+      GatewayAddress("gateway-add-listener"),
+      GatewayAddress("gateway-remove-listener"),
+      GatewayAddress("gateway-update-listener-hostname"),
+      GatewayAddress("gateway-with-two-listeners-and-one-attached-route"),
+      GatewayAddress("same-namespace-with-http-listener-on-8080")};
   for (int attempt = 0; attempt < 20; ++attempt) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
@@ -108,17 +145,14 @@ uint16_t FreePort() {
     ::close(fd);
     const uint16_t port = ntohs(address.sin_port);
     if (port < 1024 + 80 || port > 65535 - (kHttpsPort - 80)) continue;
+    // Listener port 443 is served at the same offset as port 80; neither
+    // may be a port that listeners from 1024 up serve on themselves.
+    const uint16_t tls = static_cast<uint16_t>(port + (kHttpsPort - 80));
+    if (port == kPort8080 || tls == kPort8080) continue;
     bool all_free = true;
-    // Listener port 443 is served at the same offset as port 80.
-    for (const uint16_t candidate : {port, static_cast<uint16_t>(port + (kHttpsPort - 80))}) {
+    for (const uint16_t candidate : {port, tls}) {
       for (const std::string& host : addresses) {
-        int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in at{};
-        at.sin_family = AF_INET;
-        at.sin_port = htons(candidate);
-        ::inet_pton(AF_INET, host.c_str(), &at.sin_addr);
-        if (::bind(probe, reinterpret_cast<sockaddr*>(&at), sizeof(at)) != 0) all_free = false;
-        ::close(probe);
+        if (!CanBind(host, candidate)) all_free = false;
       }
     }
     if (all_free) return port;
@@ -287,6 +321,8 @@ std::string GatewayAddress(const std::string& gateway) {
   if (gateway == "gateway-add-listener") return "127.0.0.20";
   if (gateway == "gateway-remove-listener") return "127.0.0.21";
   if (gateway == "gateway-update-listener-hostname") return "127.0.0.22";
+  if (gateway == "gateway-with-two-listeners-and-one-attached-route") return "127.0.0.23";
+  if (gateway == "same-namespace-with-http-listener-on-8080") return "127.0.0.24";
   return "127.0.0.1";
 }
 
@@ -462,6 +498,18 @@ std::string LocalAtrium::Run(const core::Config& config, bool with_gateways,
 
 std::string LocalAtrium::RunOnce(core::Config config, bool with_gateways,
                                  const std::vector<std::string>& extra_gateways) {
+  // Listener ports from 1024 up are served on themselves, not on a probed
+  // port: they must be free on their Gateway's address before Atrium starts.
+  // Another test process on the machine may hold one for a while (it binds
+  // the same Gateway addresses): wait for it, with a deadline.
+  for (const auto& [address, listener_port] : ExtraListeners(extra_gateways)) {
+    const std::string host = address.empty() ? "0.0.0.0" : address;
+    if (listener_port >= 1024 &&
+        !WaitFor([&, port = listener_port] { return CanBind(host, port); }, 30s)) {
+      return "listener port " + std::to_string(listener_port) + " on " + host +
+             " stayed taken by another process for 30 s";
+    }
+  }
   port_ = FreePort();
   if (port_ == 0) return "no free port";
   config.admin_address = "127.0.0.1";
@@ -485,12 +533,8 @@ std::string LocalAtrium::RunOnce(core::Config config, bool with_gateways,
   }
   std::vector<std::pair<std::string, uint16_t>> sockets;
   for (const std::string& address : addresses) sockets.emplace_back(address, port_);
-  for (const std::string& gateway : extra_gateways) {
-    const size_t colon = gateway.find(':');
-    std::string address = GatewayAddress(gateway.substr(0, colon));
-    // A Gateway without addresses binds every address (reached on 127.0.0.1).
-    if (address == "127.0.0.1") address = "";
-    sockets.emplace_back(address, colon == std::string::npos ? port_ : tls_port());
+  for (const auto& [address, listener_port] : ExtraListeners(extra_gateways)) {
+    sockets.emplace_back(address, ServedPort(listener_port));
   }
   for (const auto& [address, port] : sockets) {
     if (!WaitFor(
@@ -540,7 +584,7 @@ HttpResponse LocalAtrium::Send(const HttpRequest& request) const {
     return result;
   }
   const std::string address = GatewayAddress(request.gateway);
-  httplib::Client client(address, port_);
+  httplib::Client client(address, ServedPort(request.port));
   client.set_connection_timeout(5, 0);
   client.set_read_timeout(15, 0);
   client.set_keep_alive(false);
@@ -549,7 +593,11 @@ HttpResponse LocalAtrium::Send(const HttpRequest& request) const {
   httplib::Request http;
   http.method = request.method;
   http.path = request.path;
-  http.set_header("Host", request.host.empty() ? address : request.host);
+  // As the conformance suite's client: the port in Host when not 80.
+  std::string host = request.host;
+  if (host.empty())
+    host = request.port == 80 ? address : address + ":" + std::to_string(request.port);
+  http.set_header("Host", host);
   for (const auto& [name, value] : request.headers) http.headers.emplace(name, value);
   http.body = request.body;
   httplib::Response response;

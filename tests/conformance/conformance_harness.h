@@ -100,6 +100,9 @@ std::string TlsValidityCertificateYaml();
 std::string HttpsListenerGatewayYaml();
 // The listener port of the conformance HTTPS Gateways.
 inline constexpr uint16_t kHttpsPort = 443;
+// The listener port of the GatewayPort8080 cases (served on itself, as
+// every listener port from 1024 up).
+inline constexpr uint16_t kPort8080 = 8080;
 
 // Verify replaces this in a request's path with a value unique to that
 // request (for the echo server's per-uuid retry simulation).
@@ -111,6 +114,9 @@ struct HttpRequest {
   std::string host{};  // empty: the Gateway's address, as the conformance suite sends
   Headers headers{};
   std::string gateway = "same-namespace";  // whose address to connect to; "" for Ingress
+  // The Gateway listener port to connect to (see LocalAtrium::ServedPort);
+  // the Host defaults to "address:port" when it is not 80.
+  uint16_t port = 80;
   std::string body{};
   // https: connect to the Gateway's port-443 listener over TLS, sending sni
   // (empty: no SNI). Only GET without extra headers is sent over TLS.
@@ -194,7 +200,9 @@ class LocalAtrium {
   // with_gateways: also write the base GatewayClass and Gateways (Ingress
   // cases leave them out and are served on 127.0.0.1); extra_gateways: the
   // case's own Gateways (see GatewayAddress) whose listeners to wait for;
-  // "name:443" waits for that Gateway's HTTPS listener instead.
+  // "name:PORT" waits for that Gateway's listener port PORT instead of 80
+  // (443: its HTTPS listener). A PORT of 1024 and up is served on itself,
+  // so it is probed free on the Gateway's address first.
   // "{PORT:ns/service}" in case_manifests becomes that echo pod's port.
   std::string Start(std::string case_manifests, bool with_gateways = true,
                     const std::vector<std::string>& extra_gateways = {});
@@ -213,7 +221,13 @@ class LocalAtrium {
 
   uint16_t port() const { return port_; }
   // Where listener port 443 is served (the same offset as port 80).
-  uint16_t tls_port() const { return port_ == 0 ? 0 : port_ + (kHttpsPort - 80); }
+  uint16_t tls_port() const { return ServedPort(kHttpsPort); }
+  // Where a Gateway listener port is served: below 1024 at the offset of
+  // port 80, from 1024 up on the port itself (as Atrium's --port-offset).
+  uint16_t ServedPort(uint16_t listener_port) const {
+    if (port_ == 0) return 0;
+    return listener_port < 1024 ? static_cast<uint16_t>(port_ - 80 + listener_port) : listener_port;
+  }
   uint16_t admin_port() const;
 
  private:

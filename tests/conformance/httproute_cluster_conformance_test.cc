@@ -10,6 +10,7 @@
 #include "tests/conformance/cluster_case.h"
 #include "tests/conformance/httproute_cases.h"
 #include "tests/conformance/https_cases.h"
+#include "tests/conformance/port8080_cases.h"
 #include "tests/conformance/retry_cases.h"
 
 namespace atrium::conformance {
@@ -27,6 +28,10 @@ INSTANTIATE_TEST_SUITE_P(Https, HttpRouteClusterConformance, ::testing::ValuesIn
 
 INSTANTIATE_TEST_SUITE_P(Retry, HttpRouteClusterConformance, ::testing::ValuesIn(RetryCases()),
                          CaseName);
+
+// The cases with a Gateway listener on port 8080 (feature GatewayPort8080).
+INSTANTIATE_TEST_SUITE_P(Port8080, HttpRouteClusterConformance,
+                         ::testing::ValuesIn(Port8080Cases()), CaseName);
 
 // The cases that change objects mid-case (cluster mode only).
 INSTANTIATE_TEST_SUITE_P(Changes, HttpRouteClusterConformance, ::testing::ValuesIn(ChangeCases()),

@@ -12,6 +12,7 @@
 
 #include "tests/conformance/httproute_cases.h"
 #include "tests/conformance/https_cases.h"
+#include "tests/conformance/port8080_cases.h"
 #include "tests/conformance/retry_cases.h"
 
 namespace atrium::conformance {
@@ -32,6 +33,10 @@ INSTANTIATE_TEST_SUITE_P(Conformance, HttpRouteConformance, ::testing::ValuesIn(
 INSTANTIATE_TEST_SUITE_P(Https, HttpRouteConformance, ::testing::ValuesIn(HttpsCases()), CaseName);
 
 INSTANTIATE_TEST_SUITE_P(Retry, HttpRouteConformance, ::testing::ValuesIn(RetryCases()), CaseName);
+
+// The cases with a Gateway listener on port 8080 (feature GatewayPort8080).
+INSTANTIATE_TEST_SUITE_P(Port8080, HttpRouteConformance, ::testing::ValuesIn(Port8080Cases()),
+                         CaseName);
 
 // HTTPRouteWeight: the share of each backend over many requests (the
 // conformance suite sends 500 and allows 10% either way; weight 0 never).
