@@ -28,7 +28,7 @@ struct Config {
   std::string publish_service;  // "namespace/name"
 
   // Data-plane limits.
-  size_t max_header_bytes = 64 * 1024;
+  size_t max_header_bytes = size_t{64} * 1024;
   uint64_t max_body_bytes = 1024ULL * 1024 * 1024;
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};

@@ -123,7 +123,8 @@ class StatusWriter {
     std::string kind;
     std::string ns;
     std::string name;
-    auto operator<=>(const ObjectId&) const = default;
+    // clang-tidy 14 reports a defaulted <=> as a literal 0 compared with a pointer.
+    auto operator<=>(const ObjectId&) const = default;  // NOLINT(modernize-use-nullptr)
   };
   struct Current {
     std::string resource_version;

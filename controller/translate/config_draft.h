@@ -27,7 +27,8 @@ namespace atrium::translate {
 struct SocketKey {
   std::string address;  // "" = all addresses
   uint16_t bind_port = 0;
-  auto operator<=>(const SocketKey&) const = default;
+  // clang-tidy 14 reports a defaulted <=> as a literal 0 compared with a pointer.
+  auto operator<=>(const SocketKey&) const = default;  // NOLINT(modernize-use-nullptr)
   bool operator==(const SocketKey&) const = default;
 };
 

@@ -23,7 +23,8 @@ struct Host {
   ir::HostnameKind kind = ir::HostnameKind::kAny;
   std::string name;  // lowercase; "*.example.com" for wildcards; "" for kAny
 
-  auto operator<=>(const Host&) const = default;
+  // clang-tidy 14 reports a defaulted <=> as a literal 0 compared with a pointer.
+  auto operator<=>(const Host&) const = default;  // NOLINT(modernize-use-nullptr)
   bool operator==(const Host&) const = default;
 };
 

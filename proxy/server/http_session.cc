@@ -65,7 +65,7 @@ void ShutdownSend(ClientStream& stream, ErrorCode& ec) {
 void Close(Socket& socket, ErrorCode& ec) { socket.close(ec); }
 void Close(ClientStream& stream, ErrorCode& ec) { stream.socket().close(ec); }
 
-void LogException(std::exception_ptr error) {
+void LogException(const std::exception_ptr& error) {
   if (!error) return;
   try {
     std::rethrow_exception(error);

@@ -22,7 +22,7 @@ struct ProxyOptions {
   std::string default_bind_address = "0.0.0.0";
 
   // Client side.
-  size_t max_header_bytes = 16 * 1024;              // request line + header section: 431
+  size_t max_header_bytes = size_t{16} * 1024;      // request line + header section: 431
   uint64_t max_body_bytes = 1024ULL * 1024 * 1024;  // request body: 413
   Duration header_timeout{10'000};          // from the first byte to the end of the header: 408
   Duration idle_timeout{60'000};            // keep-alive wait between requests; slow body reads
@@ -31,7 +31,7 @@ struct ProxyOptions {
   Duration tls_handshake_timeout{10'000};   // accept to finished TLS handshake
   // A local answer (404, 503...) reads and discards at most this much of an
   // unread request body to keep the connection; beyond it, it closes.
-  uint64_t max_discard_bytes = 256 * 1024;
+  uint64_t max_discard_bytes = uint64_t{256} * 1024;
 
   // Upstream side.
   Duration upstream_connect_timeout{5'000};    // 504 (after one retry elsewhere)
@@ -41,7 +41,7 @@ struct ProxyOptions {
   Duration expect_continue_timeout{1'000};     // waiting for the upstream's 100 Continue
   Duration ejection_duration{5'000};           // an endpoint that refused a connection
 
-  size_t io_buffer_bytes = 16 * 1024;  // per connection read buffer and body buffer
+  size_t io_buffer_bytes = size_t{16} * 1024;  // per connection read buffer and body buffer
   std::string via_pseudonym = "atrium";
 };
 

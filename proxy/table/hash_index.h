@@ -67,7 +67,11 @@ class HashIndex {
       if (slots[i].key_offset != kEmpty) continue;  // a duplicate key: keep the first
       slots[i] =
           Slot{Tag(item.hash), static_cast<uint32_t>(item.key.size()), pool_used, item.value};
-      if (!item.key.empty()) std::memcpy(keys + pool_used, item.key.data(), item.key.size());
+      // Key bytes are stored back to back, their lengths in the slots: never C strings.
+      if (!item.key.empty()) {
+        // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
+        std::memcpy(keys + pool_used, item.key.data(), item.key.size());
+      }
       pool_used += static_cast<uint32_t>(item.key.size());
       ++size_;
     }
