@@ -177,26 +177,37 @@ void Reconciler::ApplyEvent(Event& event) {
   state::ObjectMap* map = state_.MapFor(event.kind);
   if (map == nullptr) return;
   auto it = map->find(event.key);
+  // The memo forgets what the change can touch. An unreferenced Secret
+  // cannot touch a route (the memo would otherwise forget every route).
+  auto tell_memo = [&](const nlohmann::json* before, const nlohmann::json* after, bool relevant) {
+    if (event.kind != state::kSecret || relevant)
+      memo_.Changed(event.kind, event.key, before, after);
+  };
   if (!event.object) {
     if (it == map->end()) return;
     const bool relevant = IsRelevant(event.kind, it->second);
+    tell_memo(&it->second, nullptr, relevant);
     map->erase(it);
     if (relevant) MarkDirty(event.at);
     return;
   }
   if (it == map->end()) {
     const bool relevant = IsRelevant(event.kind, *event.object);
+    tell_memo(nullptr, &*event.object, relevant);
     map->emplace(std::move(event.key), std::move(*event.object));
     if (relevant) MarkDirty(event.at);
     return;
   }
   // A write that changed only the resourceVersion (our own status writes,
   // echoed by the watch) leaves nothing to rebuild.
-  const bool same = state::SameContent(it->second, *event.object);
+  if (state::SameContent(it->second, *event.object)) {
+    it->second = std::move(*event.object);
+    return;
+  }
   // A Service the live table did not use becomes relevant only if some
   // route starts using it, which that route's own event reports.
-  const bool relevant =
-      !same && (IsRelevant(event.kind, *event.object) || IsRelevant(event.kind, it->second));
+  const bool relevant = IsRelevant(event.kind, *event.object) || IsRelevant(event.kind, it->second);
+  tell_memo(&it->second, &*event.object, relevant);
   it->second = std::move(*event.object);
   if (relevant) MarkDirty(event.at);
 }
@@ -204,6 +215,7 @@ void Reconciler::ApplyEvent(Event& event) {
 void Reconciler::Apply(Input input) {
   if (input.replacement) {
     state_ = std::move(*input.replacement);
+    memo_.Clear();
     source_problems_ = std::move(input.source_problems);
     MarkDirty(input.replaced_at);
   }
@@ -242,14 +254,14 @@ void Reconciler::Loop() {
 
 void Reconciler::ReconcileOnce(std::optional<Clock::time_point> first_change) {
   const Clock::time_point translate_start = Clock::now();
-  translate::Result result = translate::Translate(state_, options_.translate);
+  translate::Result result = translate::Translate(state_, options_.translate, &memo_);
   const Clock::time_point translate_end = Clock::now();
   if (metrics_ != nullptr) metrics_->ObserveTranslate(translate_end - translate_start);
 
   // Publish first: everything else a pass does (logs, status, /admin/status)
   // comes after the data plane has the change.
   auto report = std::make_shared<PassReport>();
-  report->validation_errors = ir::Validate(result.config);
+  report->validation_errors = ir::Validate(result.config, live_config_.get());
   if (!report->validation_errors.empty()) {
     // Keep the last good table serving; say why in the log, status and metrics.
     for (const std::string& reason : report->validation_errors) {

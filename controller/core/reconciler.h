@@ -33,6 +33,7 @@
 
 #include "controller/ir/route_config.h"
 #include "controller/state/cluster_state.h"
+#include "controller/translate/route_memo.h"
 #include "controller/translate/translate.h"
 #include "proxy/table/route_table.h"
 #include "proxy/table/table_publisher.h"
@@ -180,6 +181,9 @@ class Reconciler {
   // host that did not change.
   std::shared_ptr<const ir::RouteConfig> live_config_;
   table::CompileCache compile_cache_;
+  // What each HTTPRoute translated to, so a pass translates only the routes
+  // whose inputs changed (ApplyEvent reports every change to it).
+  translate::TranslateMemo memo_;
   uint64_t generation_ = 0;
   std::thread thread_;
 };

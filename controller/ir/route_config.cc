@@ -2,6 +2,7 @@
 
 #include <set>
 #include <tuple>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -206,7 +207,58 @@ void ValidateFilters(const Filters& filters, const std::string& where,
 
 }  // namespace
 
-std::vector<std::string> Validate(const RouteConfig& config) {
+namespace {
+
+// ValidateVirtualHost checks one virtual host's own content (its place
+// among the others is checked by Validate).
+void ValidateVirtualHost(const VirtualHost& vhost, const std::string& vhost_where,
+                         std::vector<std::string>& problems) {
+  bool wildcard = vhost.hostname.starts_with("*.");
+  bool shape_ok = false;
+  switch (vhost.kind) {
+    case HostnameKind::kAny:
+      shape_ok = vhost.hostname.empty();
+      break;
+    case HostnameKind::kExact:
+      shape_ok = !vhost.hostname.empty() && vhost.hostname.find('*') == std::string::npos;
+      break;
+    case HostnameKind::kWildcardOneLabel:
+    case HostnameKind::kWildcardAnyLabels:
+      shape_ok =
+          wildcard && vhost.hostname.size() > 2 && vhost.hostname.find('*', 1) == std::string::npos;
+      break;
+  }
+  if (!shape_ok) problems.push_back(vhost_where + ": hostname does not fit its kind");
+  if (!IsLowercase(vhost.hostname)) problems.push_back(vhost_where + ": not lowercase");
+  for (const Route& route : vhost.routes) {
+    std::string route_where = vhost_where + " route " + route.name;
+    ValidateFilters(route.filters, route_where, problems);
+    for (const Backend& backend : route.backends) {
+      ValidateFilters(backend.filters, route_where + " backend " + backend.name, problems);
+    }
+    if (route.direct_status == 0 && route.backends.empty() && !route.filters.redirect) {
+      problems.push_back(route_where + ": no backend, redirect or direct status");
+    }
+    if (route.direct_status != 0 && (route.direct_status < 100 || route.direct_status > 599)) {
+      problems.push_back(route_where + ": direct status " + std::to_string(route.direct_status) +
+                         " is not an HTTP status");
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> Validate(const RouteConfig& config, const RouteConfig* known_valid) {
+  // Virtual hosts shared with a configuration that passed are valid: only
+  // their order among the others is checked again.
+  std::unordered_set<const VirtualHost*> valid_hosts;
+  if (known_valid != nullptr) {
+    for (const Listener& listener : known_valid->listeners) {
+      for (const SharedValue<VirtualHost>& vhost : listener.virtual_hosts) {
+        valid_hosts.insert(&vhost.get());
+      }
+    }
+  }
   std::vector<std::string> problems;
   std::set<std::pair<std::string, uint16_t>> bound;
   for (size_t l = 0; l < config.listeners.size(); ++l) {
@@ -228,45 +280,18 @@ std::vector<std::string> Validate(const RouteConfig& config) {
     }
     for (size_t v = 0; v < listener.virtual_hosts.size(); ++v) {
       const VirtualHost& vhost = listener.virtual_hosts[v];
-      std::string vhost_where = where + " host \"" + vhost.hostname + "\"";
       if (v > 0) {
         const VirtualHost& previous = listener.virtual_hosts[v - 1];
         auto a = std::tie(previous.hostname, previous.kind);
         auto b = std::tie(vhost.hostname, vhost.kind);
-        if (a == b) problems.push_back(vhost_where + ": duplicate virtual host");
-        if (a > b) problems.push_back(vhost_where + ": virtual hosts are not sorted");
-      }
-      bool wildcard = vhost.hostname.starts_with("*.");
-      bool shape_ok = false;
-      switch (vhost.kind) {
-        case HostnameKind::kAny:
-          shape_ok = vhost.hostname.empty();
-          break;
-        case HostnameKind::kExact:
-          shape_ok = !vhost.hostname.empty() && vhost.hostname.find('*') == std::string::npos;
-          break;
-        case HostnameKind::kWildcardOneLabel:
-        case HostnameKind::kWildcardAnyLabels:
-          shape_ok = wildcard && vhost.hostname.size() > 2 &&
-                     vhost.hostname.find('*', 1) == std::string::npos;
-          break;
-      }
-      if (!shape_ok) problems.push_back(vhost_where + ": hostname does not fit its kind");
-      if (!IsLowercase(vhost.hostname)) problems.push_back(vhost_where + ": not lowercase");
-      for (const Route& route : vhost.routes) {
-        std::string route_where = vhost_where + " route " + route.name;
-        ValidateFilters(route.filters, route_where, problems);
-        for (const Backend& backend : route.backends) {
-          ValidateFilters(backend.filters, route_where + " backend " + backend.name, problems);
-        }
-        if (route.direct_status == 0 && route.backends.empty() && !route.filters.redirect) {
-          problems.push_back(route_where + ": no backend, redirect or direct status");
-        }
-        if (route.direct_status != 0 && (route.direct_status < 100 || route.direct_status > 599)) {
-          problems.push_back(route_where + ": direct status " +
-                             std::to_string(route.direct_status) + " is not an HTTP status");
+        if (a >= b) {
+          problems.push_back(
+              where + " host \"" + vhost.hostname + "\"" +
+              (a == b ? ": duplicate virtual host" : ": virtual hosts are not sorted"));
         }
       }
+      if (valid_hosts.contains(&vhost)) continue;
+      ValidateVirtualHost(vhost, where + " host \"" + vhost.hostname + "\"", problems);
     }
   }
   return problems;

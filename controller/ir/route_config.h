@@ -17,6 +17,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "base/shared_value.h"
+
 namespace atrium::ir {
 
 enum class PathMatchKind { kExact, kPrefix, kRegularExpression };
@@ -225,7 +227,10 @@ struct Listener {
   uint16_t bind_port = 0;  // the port actually bound (8080)
   bool tls = false;
   std::vector<TlsCertificate> certificates;  // when tls; the first is the default
-  std::vector<VirtualHost> virtual_hosts;
+  // Shared: translate hands an unchanged VirtualHost from one configuration
+  // to the next as the same object, so comparing, validating and compiling
+  // it again costs a pointer comparison.
+  std::vector<SharedValue<VirtualHost>> virtual_hosts;
   bool operator==(const Listener&) const = default;
 };
 
@@ -237,8 +242,11 @@ struct RouteConfig {
 
 // Validate returns a list of problems (empty when the configuration can be
 // compiled): duplicate listeners, unsorted or duplicate virtual hosts, zero
-// ports, redirect status codes outside 301/302/303/307/308.
-std::vector<std::string> Validate(const RouteConfig& config);
+// ports, redirect status codes outside 301/302/303/307/308. Virtual hosts
+// that config shares with known_valid (a configuration that passed) are not
+// checked again.
+std::vector<std::string> Validate(const RouteConfig& config,
+                                  const RouteConfig* known_valid = nullptr);
 
 // ToJson renders the configuration for /admin/routes and golden files.
 // Private keys are never rendered.

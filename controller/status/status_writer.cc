@@ -300,7 +300,7 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
       std::lock_guard lock(mutex_);
       auto desired = desired_.find(id);
       if (desired == desired_.end()) return WriteResult::kDone;  // no longer ours
-      wanted = desired->second.status;
+      wanted = *desired->second.status;
       if (id.kind == state::kIngress && !options_.publish_service.empty()) {
         nlohmann::json load_balancer = nlohmann::json::object();
         if (!publish_ingress_.empty()) load_balancer["ingress"] = publish_ingress_;

@@ -36,6 +36,7 @@ ResolvedBackend ResolveBackendRef(const nlohmann::json& ref, const std::string& 
     return invalid("RefNotPermitted", path + " refers to Service " + ns + "/" + name +
                                           " in another namespace without a ReferenceGrant");
   }
+  if (context.services_used != nullptr) context.services_used->push_back(ns + "/" + name);
   const Service* service = context.services.Find(ns, name);
   if (service == nullptr) {
     return invalid("BackendNotFound",

@@ -14,6 +14,8 @@
 #include <compare>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -55,14 +57,48 @@ struct RouteEntry {
   ir::Route route;
 };
 
+// Entries are shared: the HTTPRoute memo hands the same entries to every
+// pass until their route changes.
 struct ConfigDraft {
   std::map<SocketKey, Socket> sockets;
-  std::vector<RouteEntry> entries;
+  std::vector<std::shared_ptr<const RouteEntry>> entries;
+};
+
+// VirtualHostCache remembers the virtual hosts of the last BuildRouteConfig
+// and the entries each was built from. A virtual host built again from the
+// same entry objects, in the same order, is the same object as last time,
+// so everything downstream (the unchanged-configuration check, validation,
+// the compile cache) recognizes it by a pointer comparison. Not
+// thread-safe: one per reconciler.
+class VirtualHostCache {
+ public:
+  struct Built {
+    std::vector<std::shared_ptr<const RouteEntry>> entries;  // as served, in order
+    std::optional<std::string> sni_scope;
+    SharedValue<ir::VirtualHost> vhost;
+  };
+  using Key = std::pair<SocketKey, Host>;
+  struct State {
+    std::map<Key, Built> hosts;
+    size_t reused = 0;  // in the last build
+    size_t built = 0;
+  };
+
+  // Counts from the last build: virtual hosts shared with the one before,
+  // and built anew.
+  size_t reused() const { return state_.reused; }
+  size_t built() const { return state_.built; }
+  void Clear() { state_ = State{}; }
+
+ private:
+  friend ir::RouteConfig BuildRouteConfig(ConfigDraft draft, VirtualHostCache* cache);
+  State state_;
 };
 
 // BuildRouteConfig turns the draft into the IR: one Listener per socket, one
 // VirtualHost per claim and per effective hostname, each holding in
-// precedence order exactly the routes that serve the hosts it selects.
-ir::RouteConfig BuildRouteConfig(ConfigDraft draft);
+// precedence order exactly the routes that serve the hosts it selects. With
+// a cache, unchanged virtual hosts are shared with the previous build.
+ir::RouteConfig BuildRouteConfig(ConfigDraft draft, VirtualHostCache* cache = nullptr);
 
 }  // namespace atrium::translate

@@ -39,6 +39,9 @@ struct RuleContext {
   const ServiceIndex& services;
   const ReferenceGrantIndex& grants;
   const Options& options;
+  // Every Service looked up ("namespace/name") is appended here when set:
+  // the route's outcome depends on it (see route_memo.h).
+  std::vector<std::string>* services_used = nullptr;
 };
 
 struct ParsedRule {

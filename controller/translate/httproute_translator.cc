@@ -8,6 +8,7 @@
 #include "controller/translate/httproute_rule.h"
 #include "controller/translate/input.h"
 #include "controller/translate/object_meta.h"
+#include "controller/translate/route_memo.h"
 
 namespace atrium::translate {
 namespace {
@@ -170,19 +171,23 @@ void AddRouteEntries(const ObjectMeta& meta, const std::vector<ParsedRule>& rule
           key.kind = "HTTPRoute";
           key.rule_index = rule.index;
           key.match_index = m;
-          draft.entries.push_back(std::move(entry));
+          draft.entries.push_back(std::make_shared<const RouteEntry>(std::move(entry)));
         }
       }
     }
   }
 }
 
+// TranslateHttpRoute translates one route. The listeners it attaches to are
+// returned in outcome.attached (counted by the caller, so that a route that
+// throws half-way counts nowhere), the Services it looked up in
+// outcome.services.
 void TranslateHttpRoute(const ObjectMeta& meta, const nlohmann::json& object,
                         const state::ClusterState& state, const Options& options,
                         const ServiceIndex& services, const ReferenceGrantIndex& grants,
                         const NamespaceIndex& namespaces, GatewayModels& gateways,
                         ConfigDraft& draft, std::vector<ObjectStatus>& statuses,
-                        ProblemList& problems) {
+                        ProblemList& problems, HttpRouteOutcome& outcome) {
   const nlohmann::json& spec = Object(object, "spec", "");
   std::vector<ParentRef> ours;
   const nlohmann::json& parent_refs = Array(spec, "parentRefs", "spec");
@@ -206,7 +211,7 @@ void TranslateHttpRoute(const ObjectMeta& meta, const nlohmann::json& object,
   std::vector<ParsedRule> rules;
   std::vector<std::string> dropped;
   std::vector<RefIssue> issues;
-  RuleContext context{meta, services, grants, options};
+  RuleContext context{meta, services, grants, options, &outcome.services};
   try {
     hostnames = ParseHostnames(spec);
     const nlohmann::json& rule_list = Array(spec, "rules", "spec");
@@ -256,7 +261,8 @@ void TranslateHttpRoute(const ObjectMeta& meta, const nlohmann::json& object,
   std::set<const GatewayListener*> counted;
   nlohmann::json parents = nlohmann::json::array();
   for (const ParentRef& parent : ours) {
-    GatewayModel& gateway = gateways.at(parent.ns + "/" + parent.name);
+    const std::string gateway_key = parent.ns + "/" + parent.name;
+    GatewayModel& gateway = gateways.at(gateway_key);
     std::vector<Attachment> attachments;
     ConditionState accepted = Attach(parent, gateway, hostnames, meta.ns, namespaces, attachments);
     bool parent_specific = !accepted.status;
@@ -267,7 +273,10 @@ void TranslateHttpRoute(const ObjectMeta& meta, const nlohmann::json& object,
                        "): " + accepted.message);
     } else if (accepted.status) {
       for (const Attachment& attachment : attachments) {
-        if (counted.insert(attachment.listener).second) ++attachment.listener->attached_routes;
+        if (counted.insert(attachment.listener).second) {
+          outcome.attached.push_back(
+              {gateway_key, static_cast<size_t>(attachment.listener - gateway.listeners.data())});
+        }
         if (attachment.listener->programmed) {
           AddRouteEntries(meta, rules, attachment, gateway.rank, draft);
         }
@@ -298,29 +307,52 @@ void TranslateHttpRoutes(const state::ClusterState& state, const Options& option
                          const ServiceIndex& services, const ReferenceGrantIndex& grants,
                          const NamespaceIndex& namespaces, GatewayModels& gateways,
                          ConfigDraft& draft, std::vector<ObjectStatus>& statuses,
-                         ProblemList& problems) {
+                         ProblemList& problems, HttpRouteMemo* memo) {
+  auto count_attached = [&gateways](const HttpRouteOutcome& outcome) {
+    for (const ListenerRef& ref : outcome.attached) {
+      ++gateways.at(ref.gateway).listeners.at(ref.listener).attached_routes;
+    }
+  };
   for (const auto& [key, object] : state.http_routes) {
+    if (const HttpRouteOutcome* known = memo != nullptr ? memo->Find(key) : nullptr) {
+      draft.entries.insert(draft.entries.end(), known->entries.begin(), known->entries.end());
+      if (known->status) statuses.push_back(*known->status);
+      for (const Problem& problem : known->problems) {
+        problems.Add(problem.kind, problem.ns, problem.name, problem.reason);
+      }
+      count_attached(*known);
+      continue;
+    }
+    const size_t entries_before = draft.entries.size();
+    const size_t statuses_before = statuses.size();
+    const size_t problems_before = problems.size();
+    HttpRouteOutcome outcome;
     ObjectMeta meta;
     try {
       meta = ParseObjectMeta(object);
+      // Parsing happens before any draft change, so a malformed route adds
+      // nothing but a problem.
+      try {
+        TranslateHttpRoute(meta, object, state, options, services, grants, namespaces, gateways,
+                           draft, statuses, problems, outcome);
+      } catch (const std::exception& e) {
+        draft.entries.resize(entries_before);
+        statuses.resize(statuses_before);
+        outcome.attached.clear();
+        problems.Add(state::kHttpRoute, meta.ns, meta.name,
+                     std::string("malformed HTTPRoute: ") + e.what());
+      }
     } catch (const std::exception& e) {
       auto [ns, name] = SplitKey(key);
       problems.Add(state::kHttpRoute, ns, name, std::string("malformed HTTPRoute: ") + e.what());
-      continue;
     }
-    // Parsing happens before any draft change, so a malformed route adds
-    // nothing but a problem.
-    size_t entries_before = draft.entries.size();
-    size_t statuses_before = statuses.size();
-    try {
-      TranslateHttpRoute(meta, object, state, options, services, grants, namespaces, gateways,
-                         draft, statuses, problems);
-    } catch (const std::exception& e) {
-      draft.entries.resize(entries_before);
-      statuses.resize(statuses_before);
-      problems.Add(state::kHttpRoute, meta.ns, meta.name,
-                   std::string("malformed HTTPRoute: ") + e.what());
-    }
+    count_attached(outcome);
+    if (memo == nullptr) continue;
+    outcome.entries.assign(draft.entries.begin() + static_cast<std::ptrdiff_t>(entries_before),
+                           draft.entries.end());
+    if (statuses.size() > statuses_before) outcome.status = statuses.back();
+    outcome.problems = problems.From(problems_before);
+    memo->Store(key, std::move(outcome));
   }
 }
 

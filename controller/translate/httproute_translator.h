@@ -22,12 +22,15 @@
 
 namespace atrium::translate {
 
+class HttpRouteMemo;
+
 // TranslateHttpRoutes adds routes to draft, counts attached routes on
-// gateways' listeners, and appends HTTPRoute statuses.
+// gateways' listeners, and appends HTTPRoute statuses. With a memo, routes
+// it holds are replayed, and every route translated is stored in it.
 void TranslateHttpRoutes(const state::ClusterState& state, const Options& options,
                          const ServiceIndex& services, const ReferenceGrantIndex& grants,
                          const NamespaceIndex& namespaces, GatewayModels& gateways,
                          ConfigDraft& draft, std::vector<ObjectStatus>& statuses,
-                         ProblemList& problems);
+                         ProblemList& problems, HttpRouteMemo* memo = nullptr);
 
 }  // namespace atrium::translate

@@ -395,17 +395,17 @@ bool ServeOn(uint16_t port, bool tls, std::vector<ir::TlsCertificate> certificat
                          std::to_string(candidate->precedence.match_index) +
                          (candidate->fallback ? "/default" : "");
     if (!candidate->fallback) {
-      draft.entries.push_back(
-          {socket_key, candidate->hostname, candidate->hostname, candidate->precedence, source,
-           ssl_redirect && candidate->ssl_redirect ? SslRedirectRoute(candidate->route)
-                                                   : candidate->route});
+      draft.entries.push_back(std::make_shared<const RouteEntry>(RouteEntry{
+          socket_key, candidate->hostname, candidate->hostname, candidate->precedence, source,
+          ssl_redirect && candidate->ssl_redirect ? SslRedirectRoute(candidate->route)
+                                                  : candidate->route}));
       continue;
     }
     // The default backend answers whatever no rule matches, on every host the
     // Ingresses serve.
     for (const Host& claim : ingress_claims) {
-      draft.entries.push_back(
-          {socket_key, claim, claim, candidate->precedence, source, candidate->route});
+      draft.entries.push_back(std::make_shared<const RouteEntry>(
+          RouteEntry{socket_key, claim, claim, candidate->precedence, source, candidate->route}));
     }
   }
   return true;

@@ -10,11 +10,12 @@
 #include "controller/translate/namespace_index.h"
 #include "controller/translate/problems.h"
 #include "controller/translate/reference_grants.h"
+#include "controller/translate/route_memo.h"
 #include "controller/translate/service_index.h"
 
 namespace atrium::translate {
 
-Result Translate(const state::ClusterState& state, const Options& options) {
+Result Translate(const state::ClusterState& state, const Options& options, TranslateMemo* memo) {
   Result result;
   ProblemList problems;
   ServiceIndex services(state, problems);
@@ -27,11 +28,12 @@ Result Translate(const state::ClusterState& state, const Options& options) {
   GatewayModels gateways =
       TranslateGateways(state, options, grants, draft, result.statuses, problems);
   TranslateHttpRoutes(state, options, services, grants, namespaces, gateways, draft,
-                      result.statuses, problems);
+                      result.statuses, problems, memo != nullptr ? &memo->http_routes : nullptr);
   GatewayStatuses(gateways, result.statuses);
   TranslateIngresses(state, options, services, draft, result.statuses, problems);
 
-  result.config = BuildRouteConfig(std::move(draft));
+  result.config =
+      BuildRouteConfig(std::move(draft), memo != nullptr ? &memo->virtual_hosts : nullptr);
   std::sort(result.statuses.begin(), result.statuses.end(),
             [](const ObjectStatus& a, const ObjectStatus& b) {
               return std::tie(a.kind, a.ns, a.name) < std::tie(b.kind, b.ns, b.name);
@@ -47,7 +49,7 @@ nlohmann::json StatusesToJson(const std::vector<ObjectStatus>& statuses) {
                         {"namespace", status.ns},
                         {"name", status.name},
                         {"generation", status.generation},
-                        {"status", status.status}});
+                        {"status", *status.status}});
   }
   return rendered;
 }

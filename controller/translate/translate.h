@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/shared_value.h"
 #include "controller/ir/route_config.h"
 #include "controller/state/cluster_state.h"
 
@@ -39,6 +40,12 @@ struct Options {
       certificate_error;
 };
 
+// StatusBody is a status document, shared rather than copied: a pass that
+// changed one route of thousands hands every other route's document,
+// unchanged and uncopied, from the memo to the pass report and the status
+// writer, and comparing it with the previous pass's is a pointer comparison.
+using StatusBody = SharedValue<nlohmann::json>;
+
 // ObjectStatus is the status one object should carry. For HTTPRoute, status
 // holds only the parents entries whose controllerName is ours: the status
 // writer merges them with other controllers' entries.
@@ -47,7 +54,7 @@ struct ObjectStatus {
   std::string ns;  // empty for cluster-scoped kinds
   std::string name;
   int64_t generation = 0;
-  nlohmann::json status;
+  StatusBody status;
   bool operator==(const ObjectStatus&) const = default;
 };
 
@@ -67,7 +74,15 @@ struct Result {
   std::vector<Problem> problems;       // sorted by kind, namespace, name
 };
 
-Result Translate(const state::ClusterState& state, const Options& options);
+struct TranslateMemo;
+
+// Translate computes the whole result from state. With a memo (see
+// route_memo.h), HTTPRoutes whose inputs did not change since the memo last
+// saw them are replayed instead of translated again, and unchanged virtual
+// hosts are the same objects as in the previous result; the result is equal
+// to one computed without.
+Result Translate(const state::ClusterState& state, const Options& options,
+                 TranslateMemo* memo = nullptr);
 
 // ToJson renders a Result for golden files and /admin/status.
 nlohmann::json ToJson(const Result& result);

@@ -37,8 +37,8 @@ std::string ListenerIdentity(const ir::Listener& listener) {
 bool HostNamesEqual(const ir::Listener& a, const ir::Listener& b) {
   if (a.virtual_hosts.size() != b.virtual_hosts.size()) return false;
   for (size_t i = 0; i < a.virtual_hosts.size(); ++i) {
-    if (a.virtual_hosts[i].kind != b.virtual_hosts[i].kind ||
-        a.virtual_hosts[i].hostname != b.virtual_hosts[i].hostname) {
+    if (a.virtual_hosts[i]->kind != b.virtual_hosts[i]->kind ||
+        a.virtual_hosts[i]->hostname != b.virtual_hosts[i]->hostname) {
       return false;
     }
   }
@@ -147,7 +147,8 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
       if (previous != nullptr) {
         auto it = previous->hosts.find(identity);
         if (it != previous->hosts.end() && it->second.listener_port == listener.port &&
-            it->second.listener_tls == listener.tls && *it->second.source == vhost) {
+            it->second.listener_tls == listener.tls &&
+            (it->second.source == &vhost || *it->second.source == vhost)) {
           host = it->second.host;
           for (const auto& [name, set] : host->endpoint_sets()) endpoint_sets.Adopt(name, set);
           ++next->reused_hosts;

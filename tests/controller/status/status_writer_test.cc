@@ -56,7 +56,7 @@ translate::ObjectStatus RouteStatus(bool accepted) {
       {"conditions", json::array({Condition("Accepted", accepted,
                                             accepted ? "Accepted" : "NotAllowedByListeners"),
                                   Condition("ResolvedRefs", true, "ResolvedRefs")})}};
-  return {"HTTPRoute", "default", "web", 1, {{"parents", json::array({parent})}}};
+  return {"HTTPRoute", "default", "web", 1, json{{"parents", json::array({parent})}}};
 }
 
 json OtherParent() {
@@ -181,7 +181,9 @@ TEST_F(StatusWriterTest, KeepsTransitionTimeWhenOnlyTheMessageChanges) {
             first["conditions"][0]["lastTransitionTime"]);
   // A condition whose status flips gets a new time.
   translate::ObjectStatus flipped = GatewayStatus(2);
-  flipped.status["conditions"][1] = Condition("Programmed", false, "Invalid");
+  json flipped_status = *flipped.status;
+  flipped_status["conditions"][1] = Condition("Programmed", false, "Invalid");
+  flipped.status = flipped_status;
   writer->Update({flipped});
   ASSERT_TRUE(writer->WaitIdle(kWait));
   json third = Get("gateways", "gw")["status"];
@@ -362,7 +364,7 @@ TEST_F(StatusWriterTest, PublishesTheServiceLoadBalancerOnIngresses) {
   auto writer = MakeWriter(options);
   writer->Observe("Service", Get("services", "atrium"));
   writer->Start();
-  writer->Update({{"Ingress", "default", "web", 1, {{"loadBalancer", json::object()}}}});
+  writer->Update({{"Ingress", "default", "web", 1, json{{"loadBalancer", json::object()}}}});
   ASSERT_TRUE(writer->WaitIdle(kWait));
   EXPECT_EQ(Get("ingresses", "web")["status"]["loadBalancer"]["ingress"],
             json::array({{{"ip", "203.0.113.7"}}}));

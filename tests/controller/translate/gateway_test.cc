@@ -240,7 +240,7 @@ spec:
   // Only listener c made it to the data plane: one socket, one host.
   ASSERT_EQ(result.config.listeners.size(), 1u);
   ASSERT_EQ(result.config.listeners[0].virtual_hosts.size(), 1u);
-  EXPECT_EQ(result.config.listeners[0].virtual_hosts[0].hostname, "other.example.com");
+  EXPECT_EQ(result.config.listeners[0].virtual_hosts[0]->hostname, "other.example.com");
 }
 
 TEST(GatewayTest, SocketsAcrossGateways) {
@@ -290,8 +290,8 @@ spec:
   EXPECT_EQ(result.config.listeners[0].bind_port, 8080);
   // Both Gateways' hostnames are served on the shared socket.
   ASSERT_EQ(result.config.listeners[0].virtual_hosts.size(), 2u);
-  EXPECT_EQ(result.config.listeners[0].virtual_hosts[0].hostname, "");
-  EXPECT_EQ(result.config.listeners[0].virtual_hosts[1].hostname, "b.example.com");
+  EXPECT_EQ(result.config.listeners[0].virtual_hosts[0]->hostname, "");
+  EXPECT_EQ(result.config.listeners[0].virtual_hosts[1]->hostname, "b.example.com");
 }
 
 TEST(GatewayTest, AllowedRoutesNamespacesAndKinds) {

@@ -179,7 +179,7 @@ TEST(IngressTest, ConflictingPathsGoToTheOldestIngress) {
     // The loser's route is left out entirely, not just shadowed.
     size_t routes = 0;
     for (const auto& vhost : result.config.listeners.at(0).virtual_hosts) {
-      routes += vhost.routes.size();
+      routes += vhost->routes.size();
     }
     EXPECT_EQ(routes, 1u);
   }

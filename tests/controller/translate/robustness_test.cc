@@ -215,7 +215,7 @@ TEST(RobustnessTest, MalformedObjectsDoNotDisturbOthers) {
   for (const ObjectStatus& status : clean.statuses) {
     const nlohmann::json* same = testing::FindStatus(result, status.kind, status.ns, status.name);
     ASSERT_NE(same, nullptr) << status.kind << " " << status.name;
-    EXPECT_EQ(*same, status.status) << status.kind << " " << status.name;
+    EXPECT_EQ(*same, *status.status) << status.kind << " " << status.name;
   }
   std::set<std::string> reported;
   for (const Problem& problem : result.problems) reported.insert(problem.kind + "/" + problem.name);

@@ -178,7 +178,7 @@ std::string ServedName(const ir::RouteConfig& config, const Request& request) {
 const nlohmann::json* FindStatus(const Result& result, std::string_view kind, std::string_view ns,
                                  std::string_view name) {
   for (const ObjectStatus& status : result.statuses) {
-    if (status.kind == kind && status.ns == ns && status.name == name) return &status.status;
+    if (status.kind == kind && status.ns == ns && status.name == name) return &*status.status;
   }
   return nullptr;
 }

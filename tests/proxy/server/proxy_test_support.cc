@@ -309,7 +309,7 @@ ir::RouteConfig Config(std::vector<ir::VirtualHost> hosts) {
   listener.address = "127.0.0.1";
   listener.port = 80;
   listener.bind_port = 0;
-  listener.virtual_hosts = std::move(hosts);
+  listener.virtual_hosts.assign(hosts.begin(), hosts.end());
   config.listeners.push_back(std::move(listener));
   return config;
 }

@@ -56,8 +56,8 @@ TEST(CompileCacheTest, ReusesUnchangedHostsAndRebuildsChangedOnes) {
   EXPECT_EQ(cache.built_hosts(), 3u);
 
   // b.io's endpoints change; a.io and c.io do not.
-  config.listeners[0].virtual_hosts[1].routes[0].backends[0].endpoints[0].port = 81;
-  config.listeners[0].virtual_hosts[1].routes[1].backends[0].endpoints[0].port = 81;
+  config.listeners[0].virtual_hosts[1].Mutable().routes[0].backends[0].endpoints[0].port = 81;
+  config.listeners[0].virtual_hosts[1].Mutable().routes[1].backends[0].endpoints[0].port = 81;
   auto second = RouteTable::Compile(config, 2, nullptr, &cache);
   EXPECT_EQ(cache.reused_hosts(), 2u);
   EXPECT_EQ(cache.built_hosts(), 1u);
@@ -157,8 +157,8 @@ TEST(CompileCacheTest, ErrorsOfAReusedHostAreReportedAgain) {
   ir::Route bad;
   bad.name = "bad";
   bad.match.path = {ir::PathMatchKind::kRegularExpression, "(unclosed"};
-  config.listeners[0].virtual_hosts[0].routes.insert(
-      config.listeners[0].virtual_hosts[0].routes.begin(), bad);
+  config.listeners[0].virtual_hosts[0].Mutable().routes.insert(
+      config.listeners[0].virtual_hosts[0].Mutable().routes.begin(), bad);
   std::vector<std::string> first_errors;
   RouteTable::Compile(config, 1, &first_errors, &cache);
   std::vector<std::string> second_errors;

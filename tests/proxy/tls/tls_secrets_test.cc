@@ -39,7 +39,7 @@ std::string ConditionOf(const translate::Result& result, const std::string& list
                         const std::string& type) {
   for (const translate::ObjectStatus& status : result.statuses) {
     if (status.kind != "Gateway") continue;
-    for (const json& item : status.status["listeners"]) {
+    for (const json& item : (*status.status)["listeners"]) {
       if (item["name"] != listener) continue;
       for (const json& condition : item["conditions"]) {
         if (condition["type"] == type) {

@@ -263,7 +263,7 @@ ir::Listener TlsListener(std::string address, std::vector<ir::TlsCertificate> ce
   listener.bind_port = 0;
   listener.tls = true;
   listener.certificates = std::move(certificates);
-  listener.virtual_hosts = std::move(hosts);
+  listener.virtual_hosts.assign(hosts.begin(), hosts.end());
   return listener;
 }
 

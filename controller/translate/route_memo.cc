@@ -1,0 +1,82 @@
+#include "controller/translate/route_memo.h"
+
+#include <utility>
+
+#include "controller/state/cluster_state.h"
+#include "controller/translate/object_meta.h"
+
+namespace atrium::translate {
+namespace {
+
+// SliceService returns "namespace/service" of the Service an EndpointSlice
+// belongs to (its kubernetes.io/service-name label), or nullopt.
+std::optional<std::string> SliceService(const std::string& slice_key, const nlohmann::json* slice) {
+  if (slice == nullptr || !slice->is_object()) return std::nullopt;
+  auto metadata = slice->find("metadata");
+  if (metadata == slice->end() || !metadata->is_object()) return std::nullopt;
+  auto labels = metadata->find("labels");
+  if (labels == metadata->end() || !labels->is_object()) return std::nullopt;
+  auto service = labels->find("kubernetes.io/service-name");
+  if (service == labels->end() || !service->is_string()) return std::nullopt;
+  return SplitKey(slice_key).first + "/" + service->get<std::string>();
+}
+
+}  // namespace
+
+void HttpRouteMemo::Changed(std::string_view kind, const std::string& key,
+                            const nlohmann::json* before, const nlohmann::json* after) {
+  if (kind == state::kHttpRoute) {
+    Forget(key);
+  } else if (kind == state::kService) {
+    ForgetDependents(key);
+  } else if (kind == state::kEndpointSlice) {
+    // A slice may have moved between Services (its label changed): both
+    // Services' routes read it.
+    std::optional<std::string> old_service = SliceService(key, before);
+    std::optional<std::string> new_service = SliceService(key, after);
+    if (old_service) ForgetDependents(*old_service);
+    if (new_service && new_service != old_service) ForgetDependents(*new_service);
+  } else if (kind == state::kIngress || kind == state::kIngressClass) {
+    // HTTPRoutes never read them.
+  } else {
+    Clear();
+  }
+}
+
+void HttpRouteMemo::Clear() {
+  outcomes_.clear();
+  dependents_.clear();
+}
+
+const HttpRouteOutcome* HttpRouteMemo::Find(const std::string& route_key) const {
+  auto it = outcomes_.find(route_key);
+  return it == outcomes_.end() ? nullptr : &it->second;
+}
+
+void HttpRouteMemo::Store(const std::string& route_key, HttpRouteOutcome outcome) {
+  Forget(route_key);
+  for (const std::string& service : outcome.services) dependents_[service].insert(route_key);
+  outcomes_.insert_or_assign(route_key, std::move(outcome));
+}
+
+void HttpRouteMemo::Forget(const std::string& route_key) {
+  auto it = outcomes_.find(route_key);
+  if (it == outcomes_.end()) return;
+  for (const std::string& service : it->second.services) {
+    auto dependents = dependents_.find(service);
+    if (dependents == dependents_.end()) continue;
+    dependents->second.erase(route_key);
+    if (dependents->second.empty()) dependents_.erase(dependents);
+  }
+  outcomes_.erase(it);
+}
+
+void HttpRouteMemo::ForgetDependents(const std::string& service_key) {
+  auto it = dependents_.find(service_key);
+  if (it == dependents_.end()) return;
+  const std::set<std::string> routes = std::move(it->second);
+  dependents_.erase(it);
+  for (const std::string& route : routes) Forget(route);
+}
+
+}  // namespace atrium::translate

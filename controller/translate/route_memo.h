@@ -1,0 +1,95 @@
+#pragma once
+
+// HttpRouteMemo remembers what translating each HTTPRoute produced, so that a
+// pass after one route changed translates that route alone and replays the
+// thousands of others. It is what keeps a reconcile pass, and so the
+// propagation of a change, short at scale (issue 3: 5,000 routes).
+//
+// An outcome is replayed only while everything it was computed from is
+// unchanged. The caller reports every change of the stored world through
+// Changed, and the memo forgets exactly the outcomes that change can touch:
+//   - an HTTPRoute: that route;
+//   - a Service, or an EndpointSlice of a Service: the routes that looked
+//     that Service up (backends carry its ports and endpoints);
+//   - an Ingress or IngressClass: nothing (HTTPRoutes never read them);
+//   - a Gateway, GatewayClass, ReferenceGrant, Namespace or Secret: every
+//     route (attachment, listener hostnames, grants, namespace labels,
+//     listener programming).
+// Translation options must not change while the memo is in use.
+//
+// Pure data, no I/O; not thread-safe (the reconciler thread owns it).
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "controller/translate/config_draft.h"
+#include "controller/translate/translate.h"
+
+namespace atrium::translate {
+
+// ListenerRef names a listener of a GatewayModel by its Gateway's key and
+// its position in the Gateway's listeners (stable while no Gateway changes).
+struct ListenerRef {
+  std::string gateway;
+  size_t listener = 0;
+  bool operator==(const ListenerRef&) const = default;
+};
+
+// HttpRouteOutcome is everything translating one HTTPRoute contributed.
+struct HttpRouteOutcome {
+  std::vector<std::shared_ptr<const RouteEntry>> entries;
+  std::optional<ObjectStatus> status;
+  std::vector<Problem> problems;
+  std::vector<ListenerRef> attached;  // listeners whose attachedRoutes it counts
+  std::vector<std::string> services;  // "namespace/name" of every Service it looked up
+};
+
+class HttpRouteMemo {
+ public:
+  // Changed reports that the object of kind at key was created, updated or
+  // deleted; before and after are its old and new content (null when
+  // absent).
+  void Changed(std::string_view kind, const std::string& key, const nlohmann::json* before,
+               const nlohmann::json* after);
+  // Clear forgets every outcome (the whole world was replaced).
+  void Clear();
+
+  const HttpRouteOutcome* Find(const std::string& route_key) const;
+  void Store(const std::string& route_key, HttpRouteOutcome outcome);
+
+  size_t size() const { return outcomes_.size(); }
+
+ private:
+  void Forget(const std::string& route_key);
+  void ForgetDependents(const std::string& service_key);
+
+  std::unordered_map<std::string, HttpRouteOutcome> outcomes_;
+  // Service "namespace/name" -> keys of the routes whose outcome looked it up.
+  std::unordered_map<std::string, std::set<std::string>> dependents_;
+};
+
+// TranslateMemo is what one Translate caller keeps between passes: the
+// HTTPRoute outcomes and the virtual hosts built from them.
+struct TranslateMemo {
+  HttpRouteMemo http_routes;
+  VirtualHostCache virtual_hosts;
+
+  void Changed(std::string_view kind, const std::string& key, const nlohmann::json* before,
+               const nlohmann::json* after) {
+    http_routes.Changed(kind, key, before, after);
+  }
+  void Clear() {
+    http_routes.Clear();
+    virtual_hosts.Clear();
+  }
+};
+
+}  // namespace atrium::translate

@@ -1,0 +1,208 @@
+// TranslateMemo must never change what Translate computes: every golden case
+// is translated with a memo while each of its objects is deleted and put
+// back (the memo told of each change, as the reconciler tells it), and every
+// result must equal a translation without a memo. The memo's own promises
+// (what it replays, which virtual hosts stay the same objects) are tested on
+// a small world.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "controller/translate/route_memo.h"
+#include "controller/translate/translate.h"
+#include "tests/controller/translate/test_support.h"
+
+namespace atrium::translate {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path TestdataDir() {
+  return fs::path(ATRIUM_SOURCE_DIR) / "tests" / "controller" / "translate" / "testdata";
+}
+
+std::vector<fs::path> GoldenInputs() {
+  std::vector<fs::path> inputs;
+  for (const fs::directory_entry& entry : fs::directory_iterator(TestdataDir())) {
+    if (entry.path().string().ends_with(".in.yaml")) inputs.push_back(entry.path());
+  }
+  std::sort(inputs.begin(), inputs.end());
+  return inputs;
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// ExpectSameAsWithoutMemo translates state with the memo and without, and
+// compares everything, rendered (the rendering shows a difference readably).
+void ExpectSameAsWithoutMemo(const state::ClusterState& state, const Options& options,
+                             TranslateMemo& memo, const std::string& what) {
+  const Result with_memo = Translate(state, options, &memo);
+  const Result without = Translate(state, options);
+  EXPECT_EQ(ToJson(with_memo).dump(1), ToJson(without).dump(1)) << what;
+  EXPECT_TRUE(with_memo.config == without.config) << what;
+  EXPECT_TRUE(with_memo.statuses == without.statuses) << what;
+  EXPECT_TRUE(with_memo.problems == without.problems) << what;
+}
+
+TEST(TranslateMemoTest, EveryGoldenCaseStaysTheSameAsEachObjectComesAndGoes) {
+  const std::vector<fs::path> inputs = GoldenInputs();
+  ASSERT_GE(inputs.size(), 20u);
+  size_t changes = 0;
+  for (const fs::path& input : inputs) {
+    Options options;
+    options.regex_error = testing::Re2Error;
+    state::ClusterState state = testing::LoadYaml(ReadFile(input), &options);
+    TranslateMemo memo;
+    const std::string name = input.filename().string();
+    ExpectSameAsWithoutMemo(state, options, memo, name + ": cold");
+    ExpectSameAsWithoutMemo(state, options, memo, name + ": warm");
+    for (std::string_view kind : state::kAllKinds) {
+      const state::ObjectMap objects = *state.MapFor(kind);
+      for (const auto& [key, object] : objects) {
+        const std::string what = name + ": " + std::string(kind) + " " + key;
+        state.MapFor(kind)->erase(key);
+        memo.Changed(kind, key, &object, nullptr);
+        ExpectSameAsWithoutMemo(state, options, memo, what + " deleted");
+        state.MapFor(kind)->emplace(key, object);
+        memo.Changed(kind, key, nullptr, &object);
+        ExpectSameAsWithoutMemo(state, options, memo, what + " back");
+        changes += 2;
+      }
+    }
+  }
+  EXPECT_GT(changes, 200u);
+}
+
+constexpr const char* kWorld = R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: atrium}
+spec: {controllerName: atrium.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: atrium
+  listeners:
+  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: apps}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: a-1
+  namespace: apps
+  labels: {kubernetes.io/service-name: a}
+addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints: [{addresses: [10.0.0.1]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b, namespace: apps}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: uses-a, namespace: apps}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: [a.example.com]
+  rules: [{backendRefs: [{name: a, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: uses-b, namespace: apps}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: [b.example.com]
+  rules: [{backendRefs: [{name: b, port: 80}]}]
+)";
+
+// VirtualHostOf returns the virtual host for hostname on the first listener.
+const SharedValue<ir::VirtualHost>* VirtualHostOf(const Result& result,
+                                                  const std::string& hostname) {
+  for (const SharedValue<ir::VirtualHost>& vhost : result.config.listeners.at(0).virtual_hosts) {
+    if (vhost->hostname == hostname) return &vhost;
+  }
+  return nullptr;
+}
+
+TEST(TranslateMemoTest, RemembersEveryRouteAndForgetsOnlyWhatAChangeTouches) {
+  Options options;
+  state::ClusterState state = testing::LoadYaml(kWorld, &options);
+  TranslateMemo memo;
+  Translate(state, options, &memo);
+  EXPECT_EQ(memo.http_routes.size(), 2u);
+
+  // An EndpointSlice of Service a: only the route that uses a is forgotten.
+  const std::string slice_key = "apps/a-1";
+  memo.Changed(state::kEndpointSlice, slice_key, &state.endpoint_slices.at(slice_key),
+               &state.endpoint_slices.at(slice_key));
+  EXPECT_EQ(memo.http_routes.Find("apps/uses-a"), nullptr);
+  EXPECT_NE(memo.http_routes.Find("apps/uses-b"), nullptr);
+  Translate(state, options, &memo);
+
+  // A slice whose label moves it from a to b touches both Services' routes.
+  nlohmann::json moved = state.endpoint_slices.at(slice_key);
+  moved["metadata"]["labels"]["kubernetes.io/service-name"] = "b";
+  memo.Changed(state::kEndpointSlice, slice_key, &state.endpoint_slices.at(slice_key), &moved);
+  EXPECT_EQ(memo.http_routes.size(), 0u);
+  Translate(state, options, &memo);
+
+  // A Service nobody uses, an Ingress: nothing is forgotten.
+  memo.Changed(state::kService, "apps/unused", nullptr, nullptr);
+  memo.Changed(state::kIngress, "apps/web", nullptr, nullptr);
+  EXPECT_EQ(memo.http_routes.size(), 2u);
+
+  // A Gateway change can touch every route.
+  memo.Changed(state::kGateway, "infra/gw", nullptr, nullptr);
+  EXPECT_EQ(memo.http_routes.size(), 0u);
+}
+
+TEST(TranslateMemoTest, UnchangedVirtualHostsAreTheSameObjects) {
+  Options options;
+  state::ClusterState state = testing::LoadYaml(kWorld, &options);
+  TranslateMemo memo;
+  const Result first = Translate(state, options, &memo);
+  const Result again = Translate(state, options, &memo);
+  ASSERT_NE(VirtualHostOf(first, "a.example.com"), nullptr);
+  ASSERT_NE(VirtualHostOf(again, "a.example.com"), nullptr);
+  EXPECT_TRUE(
+      VirtualHostOf(first, "a.example.com")->SameObject(*VirtualHostOf(again, "a.example.com")));
+  EXPECT_EQ(memo.virtual_hosts.built(), 0u);
+
+  // Route uses-b points elsewhere: its host is new, a.example.com is not.
+  nlohmann::json& route = state.http_routes.at("apps/uses-b");
+  const nlohmann::json before = route;
+  route["spec"]["rules"][0]["backendRefs"][0]["name"] = "a";
+  memo.Changed(state::kHttpRoute, "apps/uses-b", &before, &route);
+  const Result changed = Translate(state, options, &memo);
+  EXPECT_TRUE(
+      VirtualHostOf(again, "a.example.com")->SameObject(*VirtualHostOf(changed, "a.example.com")));
+  EXPECT_FALSE(
+      VirtualHostOf(again, "b.example.com")->SameObject(*VirtualHostOf(changed, "b.example.com")));
+  EXPECT_EQ(memo.virtual_hosts.built(), 1u);
+  EXPECT_TRUE(changed.config == Translate(state, options).config);
+  // Validation skips the shared hosts, and still finds the configuration valid.
+  EXPECT_EQ(ir::Validate(changed.config, &again.config), std::vector<std::string>{});
+}
+
+}  // namespace
+}  // namespace atrium::translate
