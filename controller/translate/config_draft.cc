@@ -1,6 +1,7 @@
 #include "controller/translate/config_draft.h"
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 #include <string_view>
 #include <tuple>
@@ -13,7 +14,7 @@ bool IsIngressRule(const RouteEntry& entry) {
   return entry.precedence.kind == "Ingress" && !entry.precedence.fallback;
 }
 
-using Entries = std::vector<std::shared_ptr<const RouteEntry>>;
+using Entries = VirtualHostCache::Entries;
 
 // KeepMostSpecificIngressHost drops the Ingress rules of less specific hosts
 // from positions. Ingress has no cross-host precedence in its spec; users
@@ -46,8 +47,8 @@ void KeepFirstOfEachSource(const Entries& entries, std::vector<size_t>& position
                 [&](size_t position) { return !sources.insert(entries[position]->source).second; });
 }
 
-// SameEntries tells whether positions pick exactly the entry objects built
-// lists, in that order.
+// SameEntries tells whether positions pick exactly the entry objects of
+// built, in that order.
 bool SameEntries(const Entries& entries, const std::vector<size_t>& positions,
                  const Entries& built) {
   if (positions.size() != built.size()) return false;
@@ -57,117 +58,243 @@ bool SameEntries(const Entries& entries, const std::vector<size_t>& positions,
   return true;
 }
 
-// Builder builds the virtual hosts of one configuration, reusing those of
-// the previous one (through cache) whose entries did not change.
-class Builder {
- public:
-  Builder(const Entries& entries, VirtualHostCache::State* previous, VirtualHostCache::State* next)
-      : entries_(entries), previous_(previous), next_(next) {}
-
-  // BuildVirtualHosts fills listener.virtual_hosts for one socket. positions
-  // are the socket's entries, in draft order.
-  void BuildVirtualHosts(const SocketKey& socket_key, const Socket& socket,
-                         const std::vector<size_t>& positions_of_socket, ir::Listener& listener);
-
- private:
-  SharedValue<ir::VirtualHost> VirtualHostFor(const SocketKey& socket_key, const Host& key,
-                                              const std::vector<size_t>& positions,
-                                              std::optional<std::string> sni_scope);
-
-  const Entries& entries_;
-  VirtualHostCache::State* previous_;
-  VirtualHostCache::State* next_;
-};
-
-void Builder::BuildVirtualHosts(const SocketKey& socket_key, const Socket& socket,
-                                const std::vector<size_t>& positions_of_socket,
-                                ir::Listener& listener) {
-  std::map<Host, std::vector<size_t>> by_hostname;  // positions in entries_, ascending
-  std::set<Host> keys(socket.claims.begin(), socket.claims.end());
-  for (size_t position : positions_of_socket) {
-    by_hostname[entries_[position]->hostname].push_back(position);
-    keys.insert(entries_[position]->hostname);
-  }
-  for (const Host& key : keys) {
-    std::vector<Host> candidates = CoveringCandidates(key);
-    // The most specific listener hostname covering key owns its requests.
-    std::optional<Specificity> owner;
-    const Host* owner_claim = nullptr;
-    for (const Host& candidate : candidates) {
-      if (socket.claims.contains(candidate) && Covers(candidate, key)) {
-        Specificity specificity = SpecificityOf(candidate);
-        if (!owner || specificity > *owner) {
-          owner = specificity;
-          owner_claim = &candidate;
-        }
-      }
-    }
-    std::vector<size_t> positions;
-    if (owner) {
-      for (const Host& candidate : candidates) {
-        auto it = by_hostname.find(candidate);
-        if (it == by_hostname.end() || !Covers(candidate, key)) continue;
-        for (size_t position : it->second) {
-          const RouteEntry& entry = *entries_[position];
-          if (SpecificityOf(entry.claim) == *owner && Covers(entry.claim, key)) {
-            positions.push_back(position);
-          }
-        }
-      }
-    }
-    // Precedence order; entries of equal precedence keep their draft order.
-    std::sort(positions.begin(), positions.end());
-    positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
-    std::stable_sort(positions.begin(), positions.end(), [this](size_t a, size_t b) {
-      return Before(entries_[a]->precedence, entries_[b]->precedence);
-    });
-    KeepMostSpecificIngressHost(entries_, positions);
-    KeepFirstOfEachSource(entries_, positions);
-    // A listener hostname is emitted even without routes: the data plane
-    // never falls back to a less specific host, so its requests get a 404
-    // instead of reaching another listener's routes.
-    if (positions.empty() && !socket.claims.contains(key)) continue;
-    std::optional<std::string> sni_scope;
-    if (socket.tls && owner_claim != nullptr && socket.sni_scoped_claims.contains(*owner_claim)) {
-      sni_scope = owner_claim->name;
-    }
-    listener.virtual_hosts.push_back(
-        VirtualHostFor(socket_key, key, positions, std::move(sni_scope)));
-  }
-  std::sort(listener.virtual_hosts.begin(), listener.virtual_hosts.end(),
-            [](const SharedValue<ir::VirtualHost>& a, const SharedValue<ir::VirtualHost>& b) {
-              return std::tie(a->hostname, a->kind) < std::tie(b->hostname, b->kind);
-            });
+Entries EntriesAt(const Entries& entries, const std::vector<size_t>& positions) {
+  Entries picked;
+  picked.reserve(positions.size());
+  for (size_t position : positions) picked.push_back(entries[position]);
+  return picked;
 }
 
-SharedValue<ir::VirtualHost> Builder::VirtualHostFor(const SocketKey& socket_key, const Host& key,
-                                                     const std::vector<size_t>& positions,
-                                                     std::optional<std::string> sni_scope) {
-  VirtualHostCache::Key cache_key{socket_key, key};
-  if (previous_ != nullptr) {
-    auto it = previous_->hosts.find(cache_key);
-    if (it != previous_->hosts.end() && it->second.sni_scope == sni_scope &&
-        SameEntries(entries_, positions, it->second.entries)) {
-      SharedValue<ir::VirtualHost> vhost = it->second.vhost;
-      ++next_->reused;
-      next_->hosts.insert_or_assign(std::move(cache_key), std::move(it->second));
-      return vhost;
+bool VirtualHostBefore(const SharedValue<ir::VirtualHost>& a,
+                       const SharedValue<ir::VirtualHost>& b) {
+  return std::tie(a->hostname, a->kind) < std::tie(b->hostname, b->kind);
+}
+
+Host KeyOf(const ir::VirtualHost& vhost) { return Host{vhost.kind, vhost.hostname}; }
+
+// A build that finds more changed hostnames than this on a socket rebuilds
+// the whole socket (scanning for the hosts each one covers would cost more).
+constexpr size_t kMaxIncrementalHostnames = 64;
+
+using SocketState = VirtualHostCache::SocketState;
+
+// SocketBuilder builds the virtual hosts of one socket. An entry is known
+// by its address: the memo hands unchanged entries from pass to pass as the
+// same objects, so comparing two passes' entries compares pointers.
+class SocketBuilder {
+ public:
+  SocketBuilder(const Entries& entries, const Socket& socket, const std::vector<size_t>& positions)
+      : entries_(entries), socket_(socket), positions_(positions) {
+    by_address_.reserve(positions.size());
+    for (size_t position : positions) by_address_.emplace_back(entries_[position].get(), position);
+    std::sort(by_address_.begin(), by_address_.end());
+  }
+
+  // Build returns the socket's state after this build. previous is the
+  // state of the last build (consumed), or null.
+  SocketState Build(SocketState* previous, size_t& reused, size_t& built);
+
+ private:
+  // ChangedHostnames lists the hostnames whose entries differ from
+  // previous's, or nullopt when there are too many to rebuild piecemeal.
+  std::optional<std::set<Host>> ChangedHostnames(const SocketState& previous) const;
+  SocketState BuildAll(SocketState* previous, size_t& reused, size_t& built);
+  SocketState BuildChanged(SocketState previous, const std::set<Host>& changed, size_t& reused,
+                           size_t& built);
+  // BuildHost builds the virtual host for key into state.hosts (reusing
+  // previous's when its entries are the same); false when key has none.
+  bool BuildHost(const Host& key, const VirtualHostCache::Built* previous, SocketState& state,
+                 size_t& reused, size_t& built) const;
+  size_t PositionOf(const RouteEntry* entry) const {
+    return std::lower_bound(by_address_.begin(), by_address_.end(),
+                            std::make_pair(entry, size_t{0}))
+        ->second;
+  }
+  std::vector<const RouteEntry*> Addresses() const {
+    std::vector<const RouteEntry*> addresses;
+    addresses.reserve(by_address_.size());
+    for (const auto& [address, position] : by_address_) addresses.push_back(address);
+    return addresses;
+  }
+
+  const Entries& entries_;
+  const Socket& socket_;
+  const std::vector<size_t>& positions_;  // the socket's entries in draft order
+  std::vector<std::pair<const RouteEntry*, size_t>> by_address_;  // sorted
+};
+
+SocketState SocketBuilder::Build(SocketState* previous, size_t& reused, size_t& built) {
+  if (previous != nullptr && previous->claims == socket_.claims &&
+      previous->sni_scoped_claims == socket_.sni_scoped_claims && previous->tls == socket_.tls) {
+    if (std::optional<std::set<Host>> changed = ChangedHostnames(*previous)) {
+      if (changed->empty()) {
+        reused += previous->vhosts.size();
+        return std::move(*previous);
+      }
+      return BuildChanged(std::move(*previous), *changed, reused, built);
     }
+  }
+  return BuildAll(previous, reused, built);
+}
+
+std::optional<std::set<Host>> SocketBuilder::ChangedHostnames(const SocketState& previous) const {
+  std::set<Host> changed;
+  auto add = [&changed](const RouteEntry* entry) {
+    // kAny covers every host: that change rebuilds the whole socket anyway.
+    if (entry->hostname.kind == ir::HostnameKind::kAny) return false;
+    changed.insert(entry->hostname);
+    return changed.size() <= kMaxIncrementalHostnames;
+  };
+  // Both sides sorted by address: a merge finds the entries on one side only.
+  const std::vector<const RouteEntry*>& before = previous.entry_addresses;
+  size_t i = 0;
+  size_t j = 0;
+  while (i < by_address_.size() || j < before.size()) {
+    if (j == before.size() || (i < by_address_.size() && by_address_[i].first < before[j])) {
+      if (!add(by_address_[i++].first)) return std::nullopt;  // added
+    } else if (i == by_address_.size() || before[j] < by_address_[i].first) {
+      if (!add(before[j++])) return std::nullopt;  // removed
+    } else {
+      ++i;
+      ++j;
+    }
+  }
+  return changed;
+}
+
+SocketState SocketBuilder::BuildAll(SocketState* previous, size_t& reused, size_t& built) {
+  SocketState state;
+  state.claims = socket_.claims;
+  state.sni_scoped_claims = socket_.sni_scoped_claims;
+  state.tls = socket_.tls;
+  state.entry_addresses = Addresses();
+  for (size_t position : positions_) {
+    state.buckets[entries_[position]->hostname].push_back(entries_[position]);
+  }
+  auto build = [&](const Host& key) {
+    const VirtualHostCache::Built* before = nullptr;
+    if (previous != nullptr) {
+      auto it = previous->hosts.find(key);
+      if (it != previous->hosts.end()) before = &it->second;
+    }
+    if (BuildHost(key, before, state, reused, built)) {
+      state.vhosts.push_back(state.hosts.at(key).vhost);
+    }
+  };
+  for (const Host& claim : socket_.claims) build(claim);
+  for (const auto& [host, entries] : state.buckets) {
+    if (!socket_.claims.contains(host)) build(host);
+  }
+  std::sort(state.vhosts.begin(), state.vhosts.end(), VirtualHostBefore);
+  return state;
+}
+
+SocketState SocketBuilder::BuildChanged(SocketState state, const std::set<Host>& changed,
+                                        size_t& reused, size_t& built) {
+  // The changed hostnames' buckets, again from the draft.
+  for (const Host& hostname : changed) state.buckets.erase(hostname);
+  for (size_t position : positions_) {
+    const std::shared_ptr<const RouteEntry>& entry = entries_[position];
+    if (changed.contains(entry->hostname)) state.buckets[entry->hostname].push_back(entry);
+  }
+  state.entry_addresses = Addresses();
+  // The virtual hosts a changed hostname can reach: its own, and, for a
+  // wildcard, every hostname it covers (claims are always among the hosts).
+  std::set<Host> affected;
+  for (const Host& hostname : changed) {
+    affected.insert(hostname);
+    if (hostname.kind == ir::HostnameKind::kExact) continue;
+    for (const auto& [key, unused] : state.hosts) {
+      if (Covers(hostname, key)) affected.insert(key);
+    }
+    for (const auto& [key, unused] : state.buckets) {
+      if (Covers(hostname, key)) affected.insert(key);
+    }
+  }
+  std::vector<SharedValue<ir::VirtualHost>> rebuilt;
+  for (const Host& key : affected) {
+    std::optional<VirtualHostCache::Built> before;
+    if (auto it = state.hosts.find(key); it != state.hosts.end()) {
+      before = std::move(it->second);
+      state.hosts.erase(it);
+    }
+    const bool is_key = socket_.claims.contains(key) || state.buckets.contains(key);
+    if (is_key && BuildHost(key, before ? &*before : nullptr, state, reused, built)) {
+      rebuilt.push_back(state.hosts.at(key).vhost);
+    }
+  }
+  // The unaffected virtual hosts keep their order; the rebuilt ones merge in.
+  std::vector<SharedValue<ir::VirtualHost>> kept;
+  kept.reserve(state.vhosts.size());
+  for (SharedValue<ir::VirtualHost>& vhost : state.vhosts) {
+    if (!affected.contains(KeyOf(vhost))) kept.push_back(std::move(vhost));
+  }
+  reused += kept.size();
+  std::sort(rebuilt.begin(), rebuilt.end(), VirtualHostBefore);
+  state.vhosts.clear();
+  state.vhosts.reserve(kept.size() + rebuilt.size());
+  std::merge(kept.begin(), kept.end(), rebuilt.begin(), rebuilt.end(),
+             std::back_inserter(state.vhosts), VirtualHostBefore);
+  return state;
+}
+
+bool SocketBuilder::BuildHost(const Host& key, const VirtualHostCache::Built* previous,
+                              SocketState& state, size_t& reused, size_t& built) const {
+  std::vector<Host> candidates = CoveringCandidates(key);
+  // The most specific listener hostname covering key owns its requests.
+  std::optional<Specificity> owner;
+  const Host* owner_claim = nullptr;
+  for (const Host& candidate : candidates) {
+    if (socket_.claims.contains(candidate) && Covers(candidate, key)) {
+      Specificity specificity = SpecificityOf(candidate);
+      if (!owner || specificity > *owner) {
+        owner = specificity;
+        owner_claim = &candidate;
+      }
+    }
+  }
+  std::vector<size_t> positions;
+  if (owner) {
+    for (const Host& candidate : candidates) {
+      auto it = state.buckets.find(candidate);
+      if (it == state.buckets.end() || !Covers(candidate, key)) continue;
+      for (const std::shared_ptr<const RouteEntry>& entry : it->second) {
+        if (SpecificityOf(entry->claim) == *owner && Covers(entry->claim, key)) {
+          positions.push_back(PositionOf(entry.get()));
+        }
+      }
+    }
+  }
+  // Precedence order; entries of equal precedence keep their draft order.
+  std::sort(positions.begin(), positions.end());
+  positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+  std::stable_sort(positions.begin(), positions.end(), [this](size_t a, size_t b) {
+    return Before(entries_[a]->precedence, entries_[b]->precedence);
+  });
+  KeepMostSpecificIngressHost(entries_, positions);
+  KeepFirstOfEachSource(entries_, positions);
+  // A listener hostname is emitted even without routes: the data plane
+  // never falls back to a less specific host, so its requests get a 404
+  // instead of reaching another listener's routes.
+  if (positions.empty() && !socket_.claims.contains(key)) return false;
+  std::optional<std::string> sni_scope;
+  if (socket_.tls && owner_claim != nullptr && socket_.sni_scoped_claims.contains(*owner_claim)) {
+    sni_scope = owner_claim->name;
+  }
+  if (previous != nullptr && previous->sni_scope == sni_scope &&
+      SameEntries(entries_, positions, previous->entries)) {
+    ++reused;
+    state.hosts.insert_or_assign(key, *previous);
+    return true;
   }
   ir::VirtualHost vhost{key.kind, key.name, {}, sni_scope};
   vhost.routes.reserve(positions.size());
   for (size_t position : positions) vhost.routes.push_back(entries_[position]->route);
-  SharedValue<ir::VirtualHost> shared(std::move(vhost));
-  if (next_ != nullptr) {
-    Entries served;
-    served.reserve(positions.size());
-    for (size_t position : positions) served.push_back(entries_[position]);
-    ++next_->built;
-    next_->hosts.insert_or_assign(
-        std::move(cache_key),
-        VirtualHostCache::Built{std::move(served), std::move(sni_scope), shared});
-  }
-  return shared;
+  ++built;
+  state.hosts.insert_or_assign(
+      key, VirtualHostCache::Built{EntriesAt(entries_, positions), std::move(sni_scope),
+                                   SharedValue<ir::VirtualHost>(std::move(vhost))});
+  return true;
 }
 
 }  // namespace
@@ -179,8 +306,6 @@ ir::RouteConfig BuildRouteConfig(ConfigDraft draft, VirtualHostCache* cache) {
     if (draft.sockets.contains(socket)) by_socket[socket].push_back(i);
   }
   VirtualHostCache::State next;
-  Builder builder(draft.entries, cache != nullptr ? &cache->state_ : nullptr,
-                  cache != nullptr ? &next : nullptr);
   ir::RouteConfig config;
   for (const auto& [key, socket] : draft.sockets) {
     ir::Listener listener;
@@ -189,7 +314,15 @@ ir::RouteConfig BuildRouteConfig(ConfigDraft draft, VirtualHostCache* cache) {
     listener.bind_port = key.bind_port;
     listener.tls = socket.tls;
     listener.certificates = socket.certificates;
-    builder.BuildVirtualHosts(key, socket, by_socket[key], listener);
+    SocketState* previous = nullptr;
+    if (cache != nullptr) {
+      auto it = cache->state_.sockets.find(key);
+      if (it != cache->state_.sockets.end()) previous = &it->second;
+    }
+    SocketState state = SocketBuilder(draft.entries, socket, by_socket[key])
+                            .Build(previous, next.reused, next.built);
+    listener.virtual_hosts = state.vhosts;
+    if (cache != nullptr) next.sockets.emplace(key, std::move(state));
     config.listeners.push_back(std::move(listener));
   }
   std::sort(config.listeners.begin(), config.listeners.end(),

@@ -18,6 +18,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "controller/ir/route_config.h"
@@ -64,27 +66,50 @@ struct ConfigDraft {
   std::vector<std::shared_ptr<const RouteEntry>> entries;
 };
 
-// VirtualHostCache remembers the virtual hosts of the last BuildRouteConfig
-// and the entries each was built from. A virtual host built again from the
-// same entry objects, in the same order, is the same object as last time,
-// so everything downstream (the unchanged-configuration check, validation,
-// the compile cache) recognizes it by a pointer comparison. Not
+// HostHash hashes a Host for unordered containers.
+struct HostHash {
+  size_t operator()(const Host& host) const {
+    return std::hash<std::string_view>{}(host.name) * 31 + static_cast<size_t>(host.kind);
+  }
+};
+
+// VirtualHostCache remembers, per socket, the virtual hosts of the last
+// BuildRouteConfig and the entries each was built from. A virtual host whose
+// inputs are the same entry objects as last time is the same object as last
+// time, so everything downstream (the unchanged-configuration check,
+// validation, the compile cache) recognizes it by a pointer comparison. A
+// build where a few hostnames' entries changed rebuilds only the virtual
+// hosts those hostnames cover; the others are not even looked at. Not
 // thread-safe: one per reconciler.
 class VirtualHostCache {
  public:
+  using Entries = std::vector<std::shared_ptr<const RouteEntry>>;
   struct Built {
-    std::vector<std::shared_ptr<const RouteEntry>> entries;  // as served, in order
+    Entries entries;  // as served, in order
     std::optional<std::string> sni_scope;
     SharedValue<ir::VirtualHost> vhost;
   };
-  using Key = std::pair<SocketKey, Host>;
+  struct SocketState {
+    // What every virtual host of the socket also depends on.
+    std::set<Host> claims;
+    std::set<Host> sni_scoped_claims;
+    bool tls = false;
+    // The socket's entries by effective hostname, in draft order, and the
+    // addresses of all of them, sorted (how the next build finds what
+    // changed: unchanged entries are the same objects).
+    std::unordered_map<Host, Entries, HostHash> buckets;
+    std::vector<const RouteEntry*> entry_addresses;
+    // The virtual hosts emitted, by hostname, and as the listener lists them.
+    std::unordered_map<Host, Built, HostHash> hosts;
+    std::vector<SharedValue<ir::VirtualHost>> vhosts;
+  };
   struct State {
-    std::map<Key, Built> hosts;
+    std::map<SocketKey, SocketState> sockets;
     size_t reused = 0;  // in the last build
     size_t built = 0;
   };
 
-  // Counts from the last build: virtual hosts shared with the one before,
+  // Counts from the last build: virtual hosts shared with the build before,
   // and built anew.
   size_t reused() const { return state_.reused; }
   size_t built() const { return state_.built; }

@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controller/translate/config_draft.h"
+#include "controller/translate/service_index.h"
 #include "controller/translate/translate.h"
 
 namespace atrium::translate {
@@ -77,17 +78,21 @@ class HttpRouteMemo {
 };
 
 // TranslateMemo is what one Translate caller keeps between passes: the
-// HTTPRoute outcomes and the virtual hosts built from them.
+// HTTPRoute outcomes, the parsed Services and EndpointSlices, and the
+// virtual hosts built from the outcomes.
 struct TranslateMemo {
   HttpRouteMemo http_routes;
+  ServiceIndexMemo services;
   VirtualHostCache virtual_hosts;
 
   void Changed(std::string_view kind, const std::string& key, const nlohmann::json* before,
                const nlohmann::json* after) {
     http_routes.Changed(kind, key, before, after);
+    services.Changed(kind, key);
   }
   void Clear() {
     http_routes.Clear();
+    services.Clear();
     virtual_hosts.Clear();
   }
 };

@@ -65,6 +65,45 @@ bool ReadWellFormedEndpoint(const nlohmann::json& endpoint, std::vector<std::str
   return true;
 }
 
+// ParseSlice reads one EndpointSlice; null when it belongs to no Service or
+// its addresses are not dialable (FQDN). Throws InputError when malformed.
+std::shared_ptr<const EndpointSliceData> ParseSlice(const ObjectMeta& meta,
+                                                    const nlohmann::json& object,
+                                                    ProblemList& problems) {
+  std::string address_type = String(object, "addressType", "");
+  if (address_type != "IPv4" && address_type != "IPv6") return nullptr;  // FQDN: not dialable
+  auto slice = std::make_shared<EndpointSliceData>();
+  const nlohmann::json& ports = Array(object, "ports", "");
+  for (size_t i = 0; i < ports.size(); ++i) {
+    std::string path = Path("ports", i);
+    std::optional<int64_t> port = OptInt(ports[i], "port", path);
+    if (!port || *port < 1 || *port > 65535) continue;
+    slice->ports.push_back(
+        {String(ports[i], "name", path), String(ports[i], "protocol", path, "TCP"), *port});
+  }
+  const nlohmann::json& endpoints = Array(object, "endpoints", "");
+  for (size_t i = 0; i < endpoints.size(); ++i) {
+    if (ReadWellFormedEndpoint(endpoints[i], &slice->ready_addresses)) continue;
+    // Something is off: read it again field by field, which names the
+    // field in the problem.
+    std::string path = Path("endpoints", i);
+    const nlohmann::json& conditions = Object(endpoints[i], "conditions", path);
+    // A nil ready condition means ready (EndpointSlice API).
+    if (!OptBool(conditions, "ready", Path(path, "conditions")).value_or(true)) continue;
+    const nlohmann::json& addresses = Array(endpoints[i], "addresses", path);
+    for (size_t j = 0; j < addresses.size(); ++j) {
+      std::string address = StringValue(addresses[j], Path(Path(path, "addresses"), j));
+      if (!IsIpAddress(address)) {
+        problems.Add(state::kEndpointSlice, meta.ns, meta.name,
+                     "endpoint address \"" + address + "\" is not an IP address; skipped");
+        continue;
+      }
+      slice->ready_addresses.push_back(std::move(address));
+    }
+  }
+  return slice;
+}
+
 }  // namespace
 
 const ServicePort* Service::FindPort(int64_t number) const {
@@ -81,64 +120,88 @@ const ServicePort* Service::FindPort(std::string_view port_name) const {
   return nullptr;
 }
 
-ServiceIndex::ServiceIndex(const state::ClusterState& state, ProblemList& problems) {
+void ServiceIndexMemo::Changed(std::string_view kind, const std::string& key) {
+  if (kind == state::kService) services_.erase(key);
+  if (kind == state::kEndpointSlice) slices_.erase(key);
+}
+
+void ServiceIndexMemo::Clear() {
+  services_.clear();
+  slices_.clear();
+}
+
+ServiceIndex::ServiceIndex(const state::ClusterState& state, ProblemList& problems,
+                           ServiceIndexMemo* memo) {
   for (const auto& [key, object] : state.services) {
-    try {
-      Service service = ParseService(object);
-      services_[JoinKey(service.ns, service.name)] = std::move(service);
-    } catch (const std::exception& e) {
-      auto [ns, name] = SplitKey(key);
-      problems.Add(state::kService, ns, name, std::string("malformed Service: ") + e.what());
+    ServiceIndexMemo::ParsedService* parsed = nullptr;
+    if (memo != nullptr) {
+      auto it = memo->services_.find(key);
+      if (it != memo->services_.end()) parsed = &it->second;
+    }
+    if (parsed == nullptr) {
+      ServiceIndexMemo::ParsedService fresh;
+      const size_t problems_before = problems.size();
+      try {
+        fresh.service = std::make_shared<const Service>(ParseService(object));
+      } catch (const std::exception& e) {
+        auto [ns, name] = SplitKey(key);
+        problems.Add(state::kService, ns, name, std::string("malformed Service: ") + e.what());
+      }
+      if (memo == nullptr) {
+        if (fresh.service)
+          services_[JoinKey(fresh.service->ns, fresh.service->name)] = fresh.service;
+        continue;
+      }
+      fresh.problems = problems.From(problems_before);
+      parsed = &memo->services_.insert_or_assign(key, std::move(fresh)).first->second;
+    } else {
+      for (const Problem& problem : parsed->problems) {
+        problems.Add(problem.kind, problem.ns, problem.name, problem.reason);
+      }
+    }
+    if (parsed->service) {
+      services_[JoinKey(parsed->service->ns, parsed->service->name)] = parsed->service;
     }
   }
   for (const auto& [key, object] : state.endpoint_slices) {
-    try {
-      ObjectMeta meta = ParseObjectMeta(object);
-      auto label = meta.labels.find(std::string(kServiceNameLabel));
-      if (label == meta.labels.end()) continue;  // not owned by a Service
-      std::string address_type = String(object, "addressType", "");
-      if (address_type != "IPv4" && address_type != "IPv6") continue;  // FQDN: not dialable
-      Slice slice;
-      const nlohmann::json& ports = Array(object, "ports", "");
-      for (size_t i = 0; i < ports.size(); ++i) {
-        std::string path = Path("ports", i);
-        std::optional<int64_t> port = OptInt(ports[i], "port", path);
-        if (!port || *port < 1 || *port > 65535) continue;
-        slice.ports.push_back(
-            {String(ports[i], "name", path), String(ports[i], "protocol", path, "TCP"), *port});
-      }
-      const nlohmann::json& endpoints = Array(object, "endpoints", "");
-      for (size_t i = 0; i < endpoints.size(); ++i) {
-        if (ReadWellFormedEndpoint(endpoints[i], &slice.ready_addresses)) continue;
-        // Something is off: read it again field by field, which names the
-        // field in the problem.
-        std::string path = Path("endpoints", i);
-        const nlohmann::json& conditions = Object(endpoints[i], "conditions", path);
-        // A nil ready condition means ready (EndpointSlice API).
-        if (!OptBool(conditions, "ready", Path(path, "conditions")).value_or(true)) continue;
-        const nlohmann::json& addresses = Array(endpoints[i], "addresses", path);
-        for (size_t j = 0; j < addresses.size(); ++j) {
-          std::string address = StringValue(addresses[j], Path(Path(path, "addresses"), j));
-          if (!IsIpAddress(address)) {
-            problems.Add(state::kEndpointSlice, meta.ns, meta.name,
-                         "endpoint address \"" + address + "\" is not an IP address; skipped");
-            continue;
-          }
-          slice.ready_addresses.push_back(std::move(address));
-        }
-      }
-      slices_[JoinKey(meta.ns, label->second)].push_back(std::move(slice));
-    } catch (const std::exception& e) {
-      auto [ns, name] = SplitKey(key);
-      problems.Add(state::kEndpointSlice, ns, name,
-                   std::string("malformed EndpointSlice: ") + e.what());
+    ServiceIndexMemo::ParsedSlice* parsed = nullptr;
+    if (memo != nullptr) {
+      auto it = memo->slices_.find(key);
+      if (it != memo->slices_.end()) parsed = &it->second;
     }
+    ServiceIndexMemo::ParsedSlice fresh;
+    if (parsed == nullptr) {
+      const size_t problems_before = problems.size();
+      try {
+        ObjectMeta meta = ParseObjectMeta(object);
+        auto label = meta.labels.find(std::string(kServiceNameLabel));
+        if (label != meta.labels.end()) {  // else not owned by a Service
+          fresh.slice = ParseSlice(meta, object, problems);
+          if (fresh.slice) fresh.service_key = JoinKey(meta.ns, label->second);
+        }
+      } catch (const std::exception& e) {
+        auto [ns, name] = SplitKey(key);
+        problems.Add(state::kEndpointSlice, ns, name,
+                     std::string("malformed EndpointSlice: ") + e.what());
+        fresh.slice = nullptr;
+        fresh.service_key.clear();
+      }
+      fresh.problems = problems.From(problems_before);
+      parsed = memo != nullptr
+                   ? &memo->slices_.insert_or_assign(key, std::move(fresh)).first->second
+                   : &fresh;
+    } else {
+      for (const Problem& problem : parsed->problems) {
+        problems.Add(problem.kind, problem.ns, problem.name, problem.reason);
+      }
+    }
+    if (parsed->slice) slices_[parsed->service_key].push_back(parsed->slice);
   }
 }
 
 const Service* ServiceIndex::Find(std::string_view ns, std::string_view name) const {
   auto it = services_.find(JoinKey(ns, name));
-  return it == services_.end() ? nullptr : &it->second;
+  return it == services_.end() ? nullptr : it->second.get();
 }
 
 std::vector<ir::Endpoint> ServiceIndex::Endpoints(const Service& service,
@@ -146,10 +209,10 @@ std::vector<ir::Endpoint> ServiceIndex::Endpoints(const Service& service,
   std::vector<ir::Endpoint> result;
   auto it = slices_.find(JoinKey(service.ns, service.name));
   if (it == slices_.end()) return result;
-  for (const Slice& slice : it->second) {
-    for (const SlicePort& slice_port : slice.ports) {
+  for (const std::shared_ptr<const EndpointSliceData>& slice : it->second) {
+    for (const EndpointSliceData::Port& slice_port : slice->ports) {
       if (slice_port.name != port.name || slice_port.protocol != port.protocol) continue;
-      for (const std::string& address : slice.ready_addresses) {
+      for (const std::string& address : slice->ready_addresses) {
         result.push_back(ir::Endpoint{address, static_cast<uint16_t>(slice_port.port), true});
       }
       break;

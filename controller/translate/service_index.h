@@ -10,8 +10,10 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "controller/ir/route_config.h"
@@ -37,11 +39,48 @@ struct Service {
   const ServicePort* FindPort(std::string_view port_name) const;
 };
 
+// EndpointSliceData is what the index reads from one EndpointSlice.
+struct EndpointSliceData {
+  struct Port {
+    std::string name;
+    std::string protocol;
+    int64_t port = 0;
+  };
+  std::vector<Port> ports;
+  std::vector<std::string> ready_addresses;
+};
+
+// ServiceIndexMemo keeps every Service and EndpointSlice as parsed (with the
+// problems parsing found) between passes, so that a pass parses only the
+// objects that changed: 10,000 endpoints are otherwise read on every pass.
+// The caller reports each change through Changed (TranslateMemo does).
+class ServiceIndexMemo {
+ public:
+  void Changed(std::string_view kind, const std::string& key);
+  void Clear();
+
+ private:
+  friend class ServiceIndex;
+  struct ParsedService {
+    std::shared_ptr<const Service> service;  // null when malformed
+    std::vector<Problem> problems;
+  };
+  struct ParsedSlice {
+    std::string service_key;                         // "" when not a Service's
+    std::shared_ptr<const EndpointSliceData> slice;  // null when not dialable
+    std::vector<Problem> problems;
+  };
+  std::unordered_map<std::string, ParsedService> services_;
+  std::unordered_map<std::string, ParsedSlice> slices_;
+};
+
 class ServiceIndex {
  public:
   // Malformed Services and EndpointSlices are reported to problems and left
-  // out (a malformed Service then reads as missing).
-  ServiceIndex(const state::ClusterState& state, ProblemList& problems);
+  // out (a malformed Service then reads as missing). With a memo, objects it
+  // holds are not parsed again (their problems are reported again).
+  ServiceIndex(const state::ClusterState& state, ProblemList& problems,
+               ServiceIndexMemo* memo = nullptr);
 
   const Service* Find(std::string_view ns, std::string_view name) const;
 
@@ -49,17 +88,10 @@ class ServiceIndex {
   std::vector<ir::Endpoint> Endpoints(const Service& service, const ServicePort& port) const;
 
  private:
-  struct SlicePort {
-    std::string name;
-    std::string protocol;
-    int64_t port = 0;
-  };
-  struct Slice {
-    std::vector<SlicePort> ports;
-    std::vector<std::string> ready_addresses;
-  };
-  std::map<std::string, Service, std::less<>> services_;           // "ns/name"
-  std::map<std::string, std::vector<Slice>, std::less<>> slices_;  // "ns/service"
+  // "ns/name" -> the Service.
+  std::map<std::string, std::shared_ptr<const Service>, std::less<>> services_;
+  // "ns/service" -> its EndpointSlices.
+  std::map<std::string, std::vector<std::shared_ptr<const EndpointSliceData>>, std::less<>> slices_;
 };
 
 }  // namespace atrium::translate

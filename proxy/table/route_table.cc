@@ -1,9 +1,12 @@
 #include "proxy/table/route_table.h"
 
+#include <algorithm>
 #include <atomic>
 #include <ctime>
 #include <map>
 #include <optional>
+#include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -14,19 +17,6 @@ namespace atrium::table {
 namespace {
 
 std::atomic<int64_t> live_tables{0};
-
-// HostIdentity names a virtual host across configurations: the socket of
-// its listener, its hostname kind and its hostname.
-std::string HostIdentity(const ir::Listener& listener, const ir::VirtualHost& vhost) {
-  std::string identity = listener.address;
-  identity += '\n';
-  identity += std::to_string(listener.bind_port);
-  identity += '\n';
-  identity += std::to_string(static_cast<int>(vhost.kind));
-  identity += '\n';
-  identity += vhost.hostname;
-  return identity;
-}
 
 std::string ListenerIdentity(const ir::Listener& listener) {
   return listener.address + '\n' + std::to_string(listener.bind_port);
@@ -49,19 +39,14 @@ bool HostNamesEqual(const ir::Listener& a, const ir::Listener& b) {
 
 // CompileCache::State is what one Compile leaves for the next.
 struct CompileCache::State {
-  struct Host {
-    const ir::VirtualHost* source;  // inside config
-    uint16_t listener_port;
-    bool listener_tls;
-    std::shared_ptr<const CompiledHost> host;
-  };
   struct Listener {
     const ir::Listener* source;  // inside config
-    std::shared_ptr<const HostIndex<uint32_t>> hosts;
+    // The compiled virtual hosts, by position in source->virtual_hosts.
+    std::vector<std::shared_ptr<const CompiledHost>> hosts;
+    std::shared_ptr<const HostIndex<uint32_t>> host_index;
     std::shared_ptr<const tls::CertificateSet> certificates;  // TLS listeners only
   };
   std::shared_ptr<const ir::RouteConfig> config;
-  std::unordered_map<std::string, Host> hosts;          // by HostIdentity
   std::unordered_map<std::string, Listener> listeners;  // by ListenerIdentity
   std::map<std::string, std::shared_ptr<const EndpointSet>> endpoint_sets;
   size_t reused_hosts = 0;
@@ -69,6 +54,85 @@ struct CompileCache::State {
   size_t reused_host_indexes = 0;
   size_t reused_certificate_sets = 0;
 };
+
+namespace {
+
+bool HostKeyBefore(const ir::VirtualHost& a, const ir::VirtualHost& b) {
+  return std::tie(a.hostname, a.kind) < std::tie(b.hostname, b.kind);
+}
+
+// PreviousHosts finds, for each virtual host of a listener, the compiled
+// host of the equal virtual host of the same hostname in the same listener
+// last time. Translate shares unchanged virtual hosts between
+// configurations and lists them in hostname order, so the next previous one
+// is almost always the very same object: a cursor finds it without
+// comparing anything. Other hosts are looked up by hostname (a binary
+// search when the previous list is sorted, as ir::Validate requires; an
+// index otherwise).
+class PreviousHosts {
+ public:
+  // Without a previous listener (null vhosts), nothing is found.
+  PreviousHosts(const std::vector<SharedValue<ir::VirtualHost>>* vhosts,
+                const std::vector<std::shared_ptr<const CompiledHost>>* hosts)
+      : vhosts_(vhosts), hosts_(hosts) {}
+
+  std::shared_ptr<const CompiledHost> Find(const SharedValue<ir::VirtualHost>& vhost) {
+    if (vhosts_ == nullptr) return nullptr;
+    const std::vector<SharedValue<ir::VirtualHost>>& before = *vhosts_;
+    if (cursor_ < before.size() && before[cursor_].SameObject(vhost)) {
+      return (*hosts_)[cursor_++];
+    }
+    std::optional<size_t> position = Locate(*vhost);
+    if (!position) return nullptr;
+    cursor_ = *position + 1;
+    if (!(before[*position] == vhost)) return nullptr;  // same hostname, changed
+    return (*hosts_)[*position];
+  }
+
+ private:
+  std::optional<size_t> Locate(const ir::VirtualHost& vhost) {
+    const std::vector<SharedValue<ir::VirtualHost>>& before = *vhosts_;
+    if (!sorted_) {
+      sorted_ = std::is_sorted(
+          before.begin(), before.end(),
+          [](const SharedValue<ir::VirtualHost>& a, const SharedValue<ir::VirtualHost>& b) {
+            return HostKeyBefore(*a, *b);
+          });
+    }
+    if (*sorted_) {
+      auto it = std::lower_bound(before.begin(), before.end(), vhost,
+                                 [](const SharedValue<ir::VirtualHost>& a,
+                                    const ir::VirtualHost& b) { return HostKeyBefore(*a, b); });
+      if (it == before.end() || (*it)->hostname != vhost.hostname || (*it)->kind != vhost.kind) {
+        return std::nullopt;
+      }
+      return static_cast<size_t>(it - before.begin());
+    }
+    if (index_.empty()) {
+      for (size_t i = 0; i < before.size(); ++i) {
+        index_.try_emplace(std::make_pair(before[i]->kind, std::string_view(before[i]->hostname)),
+                           i);
+      }
+    }
+    auto it = index_.find(std::make_pair(vhost.kind, std::string_view(vhost.hostname)));
+    if (it == index_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  struct KeyHash {
+    size_t operator()(const std::pair<ir::HostnameKind, std::string_view>& key) const {
+      return std::hash<std::string_view>{}(key.second) * 31 + static_cast<size_t>(key.first);
+    }
+  };
+
+  const std::vector<SharedValue<ir::VirtualHost>>* vhosts_;
+  const std::vector<std::shared_ptr<const CompiledHost>>* hosts_;
+  size_t cursor_ = 0;
+  std::optional<bool> sorted_;
+  std::unordered_map<std::pair<ir::HostnameKind, std::string_view>, size_t, KeyHash> index_;
+};
+
+}  // namespace
 
 CompileCache::CompileCache() = default;
 CompileCache::~CompileCache() = default;
@@ -139,32 +203,32 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
     compiled.owned_hosts.reserve(listener.virtual_hosts.size());
     compiled.hosts.reserve(listener.virtual_hosts.size());
     compiled.sni_scopes.reserve(listener.virtual_hosts.size());
-    for (const ir::VirtualHost& vhost : listener.virtual_hosts) {
+
+    std::string listener_identity;
+    const CompileCache::State::Listener* before = nullptr;
+    if (next != nullptr) listener_identity = ListenerIdentity(listener);
+    if (previous != nullptr) {
+      auto it = previous->listeners.find(listener_identity);
+      if (it != previous->listeners.end()) before = &it->second;
+    }
+    // Compiled hosts depend on the listener's port (redirects) and TLS.
+    const bool hosts_reusable = before != nullptr && before->source->port == listener.port &&
+                                before->source->tls == listener.tls;
+    PreviousHosts previous_hosts(hosts_reusable ? &before->source->virtual_hosts : nullptr,
+                                 hosts_reusable ? &before->hosts : nullptr);
+    for (const SharedValue<ir::VirtualHost>& shared_vhost : listener.virtual_hosts) {
+      const ir::VirtualHost& vhost = *shared_vhost;
       compiled.sni_scopes.push_back(vhost.sni_scope);
-      std::shared_ptr<const CompiledHost> host;
-      std::string identity;
-      if (next != nullptr) identity = HostIdentity(listener, vhost);
-      if (previous != nullptr) {
-        auto it = previous->hosts.find(identity);
-        if (it != previous->hosts.end() && it->second.listener_port == listener.port &&
-            it->second.listener_tls == listener.tls &&
-            (it->second.source == &vhost || *it->second.source == vhost)) {
-          host = it->second.host;
-          for (const auto& [name, set] : host->endpoint_sets()) endpoint_sets.Adopt(name, set);
-          ++next->reused_hosts;
-        }
-      }
-      if (host == nullptr) {
+      std::shared_ptr<const CompiledHost> host = previous_hosts.Find(shared_vhost);
+      if (host != nullptr) {
+        for (const auto& [name, set] : host->endpoint_sets()) endpoint_sets.Adopt(name, set);
+        ++next->reused_hosts;
+      } else {
         host = CompiledHost::Build(vhost, listener.port, listener.tls, endpoint_sets);
         if (next != nullptr) ++next->built_hosts;
       }
       if (errors != nullptr) {
         errors->insert(errors->end(), host->errors().begin(), host->errors().end());
-      }
-      if (next != nullptr) {
-        next->hosts.try_emplace(
-            std::move(identity),
-            CompileCache::State::Host{&vhost, listener.port, listener.tls, host});
       }
       table->route_count_ += host->actions().size();
       ++table->host_count_;
@@ -172,19 +236,14 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
       compiled.owned_hosts.push_back(std::move(host));
     }
 
-    std::string listener_identity;
-    if (next != nullptr) listener_identity = ListenerIdentity(listener);
-    if (previous != nullptr) {
-      auto it = previous->listeners.find(listener_identity);
-      if (it != previous->listeners.end() && HostNamesEqual(*it->second.source, listener)) {
-        compiled.shared_host_index = it->second.hosts;
-        ++next->reused_host_indexes;
-      }
-      if (listener.tls && it != previous->listeners.end() && it->second.certificates != nullptr &&
-          it->second.source->certificates == listener.certificates) {
-        compiled.certificates = it->second.certificates;
-        ++next->reused_certificate_sets;
-      }
+    if (before != nullptr && HostNamesEqual(*before->source, listener)) {
+      compiled.shared_host_index = before->host_index;
+      ++next->reused_host_indexes;
+    }
+    if (listener.tls && before != nullptr && before->certificates != nullptr &&
+        before->source->certificates == listener.certificates) {
+      compiled.certificates = before->certificates;
+      ++next->reused_certificate_sets;
     }
     if (listener.tls && compiled.certificates == nullptr) {
       compiled.certificates = tls::CertificateSet::Build(listener.certificates,
@@ -199,8 +258,8 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
     if (compiled.shared_host_index == nullptr) {
       std::vector<HostIndex<uint32_t>::Entry> entries;
       entries.reserve(listener.virtual_hosts.size());
-      for (const ir::VirtualHost& vhost : listener.virtual_hosts) {
-        entries.push_back({vhost.kind, vhost.hostname, static_cast<uint32_t>(entries.size())});
+      for (const SharedValue<ir::VirtualHost>& vhost : listener.virtual_hosts) {
+        entries.push_back({vhost->kind, vhost->hostname, static_cast<uint32_t>(entries.size())});
       }
       compiled.shared_host_index = std::make_shared<const HostIndex<uint32_t>>(entries);
     }
@@ -208,7 +267,7 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
     if (next != nullptr) {
       next->listeners.try_emplace(
           std::move(listener_identity),
-          CompileCache::State::Listener{&listener, compiled.shared_host_index,
+          CompileCache::State::Listener{&listener, compiled.owned_hosts, compiled.shared_host_index,
                                         compiled.certificates});
     }
   }
