@@ -132,7 +132,10 @@ void AdminServer::RegisterHandlers() {
 
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
     response.status = 200;
-    response.set_content(RenderMetrics(sources_), std::string(kMetricsContentType));
+    // Moved in, not set_content (which copies): the document is megabytes
+    // at thousands of routes.
+    response.body = RenderMetrics(sources_);
+    response.set_header("Content-Type", std::string(kMetricsContentType));
   });
 
   server_->Get("/admin/routes", [this](const httplib::Request&, httplib::Response& response) {

@@ -1,8 +1,11 @@
 #include "controller/admin/metrics_text.h"
 
 #include <algorithm>
+#include <atomic>
+#include <iterator>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <utility>
 
 #include <prometheus/client_metric.h>
@@ -25,48 +28,67 @@ std::string StatusClassLabel(int status_class) {
   return std::to_string(status_class) + "xx";
 }
 
-MetricFamily RequestsFamily(const stats::StatsSnapshot& snapshot) {
-  MetricFamily family{std::string(kRequestsMetric),
-                      "Requests answered, by route, backend and status class.",
-                      MetricType::Counter,
-                      {}};
+// The per-route families (requests and the duration histogram) are built one
+// sample at a time, so that /metrics can serialize them in batches.
+MetricFamily RequestsHeader() {
+  return {std::string(kRequestsMetric),
+          "Requests answered, by route, backend and status class.",
+          MetricType::Counter,
+          {}};
+}
+
+ClientMetric RequestMetric(const stats::RequestKey& key, uint64_t count) {
   // The workers key their counters by status class (1..5), never by code, so
   // each key is one series.
+  ClientMetric metric;
+  metric.label = {{"route", key.route},
+                  {"backend", key.backend},
+                  {"status_class", StatusClassLabel(key.status_class)}};
+  metric.counter.value = static_cast<double>(count);
+  return metric;
+}
+
+MetricFamily DurationHeader() {
+  return {std::string(kRequestDurationMetric),
+          "Time to answer a request, by route, in seconds.",
+          MetricType::Histogram,
+          {}};
+}
+
+ClientMetric DurationMetric(const std::string& route, const stats::Histogram& histogram) {
+  ClientMetric metric;
+  metric.label = {{"route", route}};
+  // The workers count each bucket separately; the exposition format wants
+  // cumulative counts, the last one (+Inf) equal to the sample count.
+  uint64_t cumulative = 0;
+  metric.histogram.bucket.reserve(histogram.buckets.size());
+  for (size_t i = 0; i < stats::kDurationBuckets.size(); ++i) {
+    cumulative += histogram.buckets[i];
+    metric.histogram.bucket.push_back({cumulative, stats::kDurationBuckets[i]});
+  }
+  cumulative += histogram.buckets.back();
+  // count and the bucket counts are read one cell at a time while the
+  // worker keeps counting, so they may disagree by a request or two; the
+  // format requires +Inf == _count, so both take the larger value.
+  uint64_t count = std::max(cumulative, histogram.count);
+  metric.histogram.bucket.push_back({count, std::numeric_limits<double>::infinity()});
+  metric.histogram.sample_count = count;
+  metric.histogram.sample_sum = histogram.sum;
+  return metric;
+}
+
+MetricFamily RequestsFamily(const stats::StatsSnapshot& snapshot) {
+  MetricFamily family = RequestsHeader();
   for (const auto& [key, count] : snapshot.requests) {
-    ClientMetric metric;
-    metric.label = {{"route", key.route},
-                    {"backend", key.backend},
-                    {"status_class", StatusClassLabel(key.status_class)}};
-    metric.counter.value = static_cast<double>(count);
-    family.metric.push_back(std::move(metric));
+    family.metric.push_back(RequestMetric(key, count));
   }
   return family;
 }
 
 MetricFamily DurationFamily(const stats::StatsSnapshot& snapshot) {
-  MetricFamily family{std::string(kRequestDurationMetric),
-                      "Time to answer a request, by route, in seconds.",
-                      MetricType::Histogram,
-                      {}};
+  MetricFamily family = DurationHeader();
   for (const auto& [route, histogram] : snapshot.duration_by_route) {
-    ClientMetric metric;
-    metric.label = {{"route", route}};
-    // The workers count each bucket separately; the exposition format wants
-    // cumulative counts, the last one (+Inf) equal to the sample count.
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < stats::kDurationBuckets.size(); ++i) {
-      cumulative += histogram.buckets[i];
-      metric.histogram.bucket.push_back({cumulative, stats::kDurationBuckets[i]});
-    }
-    cumulative += histogram.buckets.back();
-    // count and the bucket counts are read one cell at a time while the
-    // worker keeps counting, so they may disagree by a request or two; the
-    // format requires +Inf == _count, so both take the larger value.
-    uint64_t count = std::max(cumulative, histogram.count);
-    metric.histogram.bucket.push_back({count, std::numeric_limits<double>::infinity()});
-    metric.histogram.sample_count = count;
-    metric.histogram.sample_sum = histogram.sum;
-    family.metric.push_back(std::move(metric));
+    family.metric.push_back(DurationMetric(route, histogram));
   }
   return family;
 }
@@ -97,12 +119,10 @@ MetricFamily SingleValueFamily(std::string_view name, std::string help, MetricTy
   return MetricFamily{std::string(name), std::move(help), type, {std::move(metric)}};
 }
 
-}  // namespace
-
-std::vector<MetricFamily> DataPlaneFamilies(const stats::StatsSnapshot& snapshot) {
+// FixedSizeFamilies are the data-plane families whose size does not grow
+// with the configuration.
+std::vector<MetricFamily> FixedSizeFamilies(const stats::StatsSnapshot& snapshot) {
   std::vector<MetricFamily> families;
-  families.push_back(RequestsFamily(snapshot));
-  families.push_back(DurationFamily(snapshot));
   families.push_back(UpstreamErrorsFamily(snapshot));
   families.push_back(SingleValueFamily(kOpenConnectionsMetric, "Client connections open now.",
                                        MetricType::Gauge,
@@ -118,6 +138,57 @@ std::vector<MetricFamily> DataPlaneFamilies(const stats::StatsSnapshot& snapshot
   return families;
 }
 
+// Samples per serializer call: a family of one sample per route would hold
+// every route's ClientMetric (labels, 15 buckets) at once.
+constexpr size_t kSerializeBatch = 256;
+
+// SerializeInBatches writes what TextSerializer writes for `family` holding
+// one sample per entry, building and serializing kSerializeBatch samples at
+// a time. HELP and TYPE come with the first batch only (later batches are
+// serialized on their own and their comment lines dropped).
+template <typename Entries, typename MakeMetric>
+void SerializeInBatches(const prometheus::TextSerializer& serializer, std::ostream& out,
+                        MetricFamily family, const Entries& entries, MakeMetric make_metric) {
+  std::vector<MetricFamily> batch{std::move(family)};
+  std::vector<ClientMetric>& samples = batch.front().metric;
+  samples.reserve(kSerializeBatch);
+  bool first = true;
+  std::ostringstream later;
+  auto flush = [&] {
+    if (first) {
+      serializer.Serialize(out, batch);
+      first = false;
+    } else {
+      later.str("");
+      serializer.Serialize(later, batch);
+      const std::string text = std::move(later).str();
+      size_t start = 0;
+      while (start < text.size() && text[start] == '#') {
+        const size_t end = text.find('\n', start);
+        start = end == std::string::npos ? text.size() : end + 1;
+      }
+      out.write(text.data() + start, static_cast<std::streamsize>(text.size() - start));
+    }
+    samples.clear();
+  };
+  for (const auto& entry : entries) {
+    samples.push_back(make_metric(entry));
+    if (samples.size() == kSerializeBatch) flush();
+  }
+  if (!samples.empty()) flush();
+}
+
+}  // namespace
+
+std::vector<MetricFamily> DataPlaneFamilies(const stats::StatsSnapshot& snapshot) {
+  std::vector<MetricFamily> families;
+  families.push_back(RequestsFamily(snapshot));
+  families.push_back(DurationFamily(snapshot));
+  std::vector<MetricFamily> fixed = FixedSizeFamilies(snapshot);
+  std::move(fixed.begin(), fixed.end(), std::back_inserter(families));
+  return families;
+}
+
 MetricFamily GenerationFamily(uint64_t generation) {
   return SingleValueFamily(kRouteTableGenerationMetric,
                            "Generation of the route table the data plane is serving.",
@@ -130,16 +201,48 @@ std::string RenderMetrics(const AdminSources& sources) {
   std::set<std::string> names;
   for (const auto& family : families) names.insert(family.name);
 
-  std::vector<MetricFamily> own;
-  if (sources.stats != nullptr) own = DataPlaneFamilies(sources.stats->Sum());
-  if (sources.publisher != nullptr)
-    own.push_back(GenerationFamily(sources.publisher->generation()));
-  for (auto& family : own) {
-    // An empty family would print HELP and TYPE with no sample; leave it out.
-    if (family.metric.empty() || !names.insert(family.name).second) continue;
-    families.push_back(std::move(family));
+  // At 5,000 routes the document is megabytes: it is written into one
+  // buffer sized from the previous scrape, and the per-route families go
+  // through the serializer a batch at a time instead of as one family of
+  // 5,000 samples (see SerializeInBatches).
+  static std::atomic<size_t> last_size{0};
+  std::string buffer;
+  buffer.reserve(last_size.load(std::memory_order_relaxed) / 8 * 9);
+  std::ostringstream out(std::move(buffer), std::ios::out | std::ios::ate);
+  const prometheus::TextSerializer serializer;
+  serializer.Serialize(out, families);
+  families.clear();
+  // A data-plane family whose name the registry already uses is left out,
+  // and so is an empty one (it would print HELP and TYPE with no sample).
+  auto take = [&names](const MetricFamily& family, bool empty) {
+    return !empty && names.insert(family.name).second;
+  };
+  if (sources.stats != nullptr) {
+    const stats::StatsSnapshot snapshot = sources.stats->Sum();
+    MetricFamily requests = RequestsHeader();
+    if (take(requests, snapshot.requests.empty())) {
+      SerializeInBatches(
+          serializer, out, std::move(requests), snapshot.requests,
+          [](const auto& entry) { return RequestMetric(entry.first, entry.second); });
+    }
+    MetricFamily duration = DurationHeader();
+    if (take(duration, snapshot.duration_by_route.empty())) {
+      SerializeInBatches(
+          serializer, out, std::move(duration), snapshot.duration_by_route,
+          [](const auto& entry) { return DurationMetric(entry.first, entry.second); });
+    }
+    for (MetricFamily& family : FixedSizeFamilies(snapshot)) {
+      if (take(family, family.metric.empty())) families.push_back(std::move(family));
+    }
   }
-  return prometheus::TextSerializer().Serialize(families);
+  if (sources.publisher != nullptr) {
+    MetricFamily generation = GenerationFamily(sources.publisher->generation());
+    if (take(generation, false)) families.push_back(std::move(generation));
+  }
+  serializer.Serialize(out, families);
+  std::string text = std::move(out).str();
+  last_size.store(text.size(), std::memory_order_relaxed);
+  return text;
 }
 
 }  // namespace atrium::admin

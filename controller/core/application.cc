@@ -231,7 +231,7 @@ void Application::StartCluster(kube::KubeConfig kube_config) {
   status::StatusWriter* writer = parts.writer.get();
   Reconciler* reconciler = parts.reconciler.get();
   reconciler->set_status_sink(
-      [writer](const std::vector<translate::ObjectStatus>& statuses) { writer->Update(statuses); });
+      [writer](const translate::StatusDelta& delta) { writer->Apply(delta); });
 
   // Translate's problems become Warning Events, each when it first appears
   // on its object; only the leader emits them.

@@ -11,33 +11,6 @@
 namespace atrium::core {
 namespace {
 
-// ServiceOf returns "namespace/name" of the Service a backend name
-// ("namespace/service:port") refers to.
-std::string ServiceOf(const std::string& backend_name) {
-  return backend_name.substr(0, backend_name.rfind(':'));
-}
-
-std::vector<std::string> ReferencedServices(const ir::RouteConfig& config) {
-  std::set<std::string> services;
-  auto add_filters = [&services](const ir::Filters& filters) {
-    for (const ir::RequestMirror& mirror : filters.mirrors) {
-      services.insert(ServiceOf(mirror.backend_name));
-    }
-  };
-  for (const ir::Listener& listener : config.listeners) {
-    for (const ir::VirtualHost& vhost : listener.virtual_hosts) {
-      for (const ir::Route& route : vhost.routes) {
-        add_filters(route.filters);
-        for (const ir::Backend& backend : route.backends) {
-          services.insert(ServiceOf(backend.name));
-          add_filters(backend.filters);
-        }
-      }
-    }
-  }
-  return {services.begin(), services.end()};
-}
-
 // ReferencedSecrets walks Gateway certificateRefs and Ingress spec.tls.
 std::vector<std::string> ReferencedSecrets(const state::ClusterState& state) {
   std::set<std::string> secrets;
@@ -151,10 +124,10 @@ bool Reconciler::IsRelevant(std::string_view kind, const nlohmann::json& object)
     const nlohmann::json& metadata = object.value("metadata", nlohmann::json::object());
     const nlohmann::json& labels = metadata.value("labels", nlohmann::json::object());
     std::string service = labels.value("kubernetes.io/service-name", "");
-    return Contains(referenced_services_, metadata.value("namespace", "") + "/" + service);
+    return service_references_.Contains(metadata.value("namespace", "") + "/" + service);
   }
   if (kind == state::kService) {
-    return Contains(referenced_services_, state::ObjectKey(object)) ||
+    return service_references_.Contains(state::ObjectKey(object)) ||
            !options_.translate.publish_addresses.empty();
   }
   if (kind == state::kSecret) return Contains(referenced_secrets_, state::ObjectKey(object));
@@ -323,11 +296,14 @@ void Reconciler::ReconcileOnce(std::optional<Clock::time_point> first_change) {
     metrics_->RecordConfigErrors(admin::ConfigErrorKind::kObject, result.problems.size());
   }
 
-  if (status_sink_) status_sink_(result.statuses);
+  if (status_sink_) {
+    // report_ is the previous pass's (only this thread replaces it).
+    static const std::vector<translate::ObjectStatus> kNone;
+    status_sink_(translate::DiffStatuses(report_ ? report_->statuses : kNone, result.statuses));
+  }
   if (problem_sink_) problem_sink_(result.problems, state_);
 
-  referenced_services_ =
-      live_config_ ? ReferencedServices(*live_config_) : std::vector<std::string>{};
+  service_references_.Update(live_config_);
   referenced_secrets_ = ReferencedSecrets(state_);
   published_once_ = published_once_ || live_config_ != nullptr;
 

@@ -31,9 +31,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "controller/core/service_references.h"
 #include "controller/ir/route_config.h"
 #include "controller/state/cluster_state.h"
 #include "controller/translate/route_memo.h"
+#include "controller/translate/status_delta.h"
 #include "controller/translate/translate.h"
 #include "proxy/table/route_table.h"
 #include "proxy/table/table_publisher.h"
@@ -58,9 +60,10 @@ struct ReconcilerOptions {
 // bind errors (the proxy's SyncListeners).
 using ListenerSync =
     std::function<std::vector<std::string>(const std::vector<table::ListenerKey>&)>;
-// StatusSink receives the statuses computed by each reconcile (the status
-// writer in cluster mode). Called on the reconciler thread.
-using StatusSink = std::function<void(const std::vector<translate::ObjectStatus>&)>;
+// StatusSink receives how the statuses computed by each reconcile differ
+// from the previous reconcile's (the status writer in cluster mode). Called
+// on the reconciler thread.
+using StatusSink = std::function<void(const translate::StatusDelta&)>;
 // ProblemSink receives translate's problems of each reconcile with the state
 // they were computed from (cluster mode: Warning Events). Called on the
 // reconciler thread after the StatusSink.
@@ -174,8 +177,8 @@ class Reconciler {
   Clock::time_point last_change_;
   bool published_once_ = false;
   // What the live table references, so unrelated events skip the rebuild.
-  std::vector<std::string> referenced_services_;  // sorted "namespace/name"
-  std::vector<std::string> referenced_secrets_;   // sorted "namespace/name"
+  ServiceReferences service_references_;
+  std::vector<std::string> referenced_secrets_;  // sorted "namespace/name"
   // The live configuration, shared with the live table (no second copy)
   // and with compile_cache_, which lets each compile reuse every virtual
   // host that did not change.

@@ -28,9 +28,14 @@ std::string MetadataString(const nlohmann::json& object, const char* field) {
   return it != metadata.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-nlohmann::json StatusOf(const nlohmann::json& object) {
-  if (!object.is_object() || !object.contains("status")) return nlohmann::json();
-  return object["status"];
+// StatusText is the compact JSON of object's status ("null" without one),
+// written straight from the object (no copy of the tree). It runs on
+// informer threads, so it never throws (invalid UTF-8 is replaced).
+std::string StatusText(const nlohmann::json& object) {
+  if (!object.is_object()) return nlohmann::json().dump();
+  auto status = object.find("status");
+  if (status == object.end()) return nlohmann::json().dump();
+  return status->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string Describe(std::string_view kind, const std::string& ns, const std::string& name) {
@@ -82,7 +87,15 @@ std::string StatusWriter::Now() const {
 }
 
 size_t StatusWriter::Fingerprint(const nlohmann::json& status) {
-  return std::hash<std::string>{}(status.dump());
+  return Fingerprint(status.dump());
+}
+
+size_t StatusWriter::Fingerprint(const std::string& status_text) {
+  return std::hash<std::string>{}(status_text);
+}
+
+StatusWriter::Current StatusWriter::CurrentOf(const nlohmann::json& object) {
+  return Current{MetadataString(object, "resourceVersion"), StatusText(object)};
 }
 
 bool StatusWriter::Leading() const { return !options_.is_leader || options_.is_leader(); }
@@ -124,13 +137,34 @@ void StatusWriter::Update(const std::vector<translate::ObjectStatus>& statuses) 
   }
 }
 
+void StatusWriter::Apply(const translate::StatusDelta& delta) {
+  if (delta.empty()) return;
+  std::lock_guard lock(mutex_);
+  for (const translate::ObjectStatus& status : delta.removed) {
+    if (std::optional<ObjectId> id = IdFor(status.kind, status.ns, status.name))
+      desired_.erase(*id);
+  }
+  for (const translate::ObjectStatus& status : delta.changed) {
+    std::optional<ObjectId> id = IdFor(status.kind, status.ns, status.name);
+    if (!id) continue;
+    auto [it, inserted] = desired_.try_emplace(*id, status);
+    if (!inserted) {
+      if (it->second == status) continue;
+      it->second = status;
+    }
+    MarkDirtyLocked(*id);
+  }
+}
+
 void StatusWriter::Observe(std::string_view kind, const nlohmann::json& object) {
   const std::string ns = MetadataString(object, "namespace");
   const std::string name = MetadataString(object, "name");
   if (kind == state::kService) {
     if (options_.publish_service.empty() || ns + "/" + name != options_.publish_service) return;
     nlohmann::json ingress = nlohmann::json::array();
-    const nlohmann::json status = StatusOf(object);
+    static const nlohmann::json kNoStatus;
+    auto found = object.is_object() ? object.find("status") : object.end();
+    const nlohmann::json& status = found != object.end() ? *found : kNoStatus;
     if (status.is_object() && status.contains("loadBalancer") &&
         status["loadBalancer"].is_object() && status["loadBalancer"].contains("ingress") &&
         status["loadBalancer"]["ingress"].is_array()) {
@@ -146,7 +180,7 @@ void StatusWriter::Observe(std::string_view kind, const nlohmann::json& object) 
   }
   std::optional<ObjectId> id = IdFor(kind, ns, name);
   if (!id) return;
-  Current current{MetadataString(object, "resourceVersion"), StatusOf(object)};
+  Current current = CurrentOf(object);
   std::lock_guard lock(mutex_);
   auto it = current_.find(*id);
   if (it != current_.end() && it->second.status == current.status) {
@@ -320,8 +354,7 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
         *retry_after = response.retry_after;
         return WriteResult::kRetryLater;
       }
-      nlohmann::json object = response.Json();
-      current = Current{MetadataString(object, "resourceVersion"), StatusOf(object)};
+      current = CurrentOf(response.Json());
       std::lock_guard lock(mutex_);
       current_[id] = *current;
     }
@@ -332,9 +365,10 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
         written->result == Fingerprint(current->status)) {
       return WriteResult::kDone;
     }
+    const nlohmann::json current_status = nlohmann::json::parse(current->status, nullptr, false);
     nlohmann::json merged =
-        MergeStatus(id.kind, current->status, wanted, options_.controller_name, Now());
-    if (!StatusChanged(id.kind, current->status, merged, options_.controller_name)) {
+        MergeStatus(id.kind, current_status, wanted, options_.controller_name, Now());
+    if (!StatusChanged(id.kind, current_status, merged, options_.controller_name)) {
       std::lock_guard lock(mutex_);
       written_[id] = Written{wanted_fingerprint, Fingerprint(current->status)};
       return WriteResult::kDone;
@@ -350,8 +384,7 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
     }
     if (metrics_ != nullptr) metrics_->RecordStatusWrite();
     if (response.ok()) {
-      nlohmann::json object = response.Json();
-      Current updated{MetadataString(object, "resourceVersion"), StatusOf(object)};
+      Current updated = CurrentOf(response.Json());
       std::lock_guard lock(mutex_);
       written_[id] = Written{wanted_fingerprint, Fingerprint(updated.status)};
       current_[id] = std::move(updated);

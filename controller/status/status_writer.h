@@ -50,6 +50,7 @@
 
 #include "controller/kube/backoff.h"
 #include "controller/kube/kube_client.h"
+#include "controller/translate/status_delta.h"
 #include "controller/translate/translate.h"
 
 namespace atrium::admin {
@@ -99,6 +100,10 @@ class StatusWriter {
   // StatusSink). Objects missing from statuses are no longer ours; their
   // status is left as it is.
   void Update(const std::vector<translate::ObjectStatus>& statuses);
+  // Apply records how one reconcile's statuses differ from the previous
+  // one's (the reconciler's StatusSink): the same outcome as Update with all
+  // of them, at the cost of the changes only.
+  void Apply(const translate::StatusDelta& delta);
 
   // Observe records an object as the API server has it now (informer
   // upserts of every kind may be passed; only the kinds with status, and the
@@ -126,10 +131,15 @@ class StatusWriter {
     // clang-tidy 14 reports a defaulted <=> as a literal 0 compared with a pointer.
     auto operator<=>(const ObjectId&) const = default;  // NOLINT(modernize-use-nullptr)
   };
+  // Current is an object's status as the server has it. The status is kept
+  // as compact JSON text: it is held for every object (thousands of routes)
+  // but parsed only to merge a write, and the text is a fraction of the
+  // size of the parsed tree.
   struct Current {
     std::string resource_version;
-    nlohmann::json status;
+    std::string status;  // nlohmann::json::dump() of status; "null" when absent
   };
+  static Current CurrentOf(const nlohmann::json& object);
   // Written remembers our last write by fingerprints (hashes of the compact
   // JSON): it is only ever compared, and thousands of routes would
   // otherwise keep two more full copies of their status.
@@ -138,6 +148,7 @@ class StatusWriter {
     size_t result = 0;   // the status the server held after our write
   };
   static size_t Fingerprint(const nlohmann::json& status);
+  static size_t Fingerprint(const std::string& status_text);
   enum class WriteResult { kDone, kRetryLater };
   struct PassResult {
     std::vector<ObjectId> unfinished;  // to write again in a later pass

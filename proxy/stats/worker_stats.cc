@@ -124,28 +124,33 @@ void WorkerStats::TlsHandshakeFailed() { BumpOwned<uint64_t>(tls_handshake_failu
 
 StatsSnapshot WorkerStats::Snapshot() const {
   StatsSnapshot snapshot;
+  AddTo(&snapshot);
+  return snapshot;
+}
+
+void WorkerStats::AddTo(StatsSnapshot* total) const {
   {
     std::lock_guard lock(insert_mutex_);
     for (const auto& [unused, series] : series_) {
-      snapshot.requests[series->key] += series->count.load(std::memory_order_relaxed);
+      total->requests[series->key] += series->count.load(std::memory_order_relaxed);
     }
     for (const auto& [route, cells] : histograms_) {
-      Histogram& histogram = snapshot.duration_by_route[route];
+      Histogram histogram;
       for (size_t i = 0; i < cells->buckets.size(); ++i) {
         histogram.buckets[i] = cells->buckets[i].load(std::memory_order_relaxed);
       }
       histogram.sum = cells->sum.load(std::memory_order_relaxed);
       histogram.count = cells->count.load(std::memory_order_relaxed);
+      total->duration_by_route[route].Add(histogram);
     }
   }
   for (size_t i = 0; i < upstream_errors_.size(); ++i) {
-    snapshot.upstream_errors[i] = upstream_errors_[i].load(std::memory_order_relaxed);
+    total->upstream_errors[i] += upstream_errors_[i].load(std::memory_order_relaxed);
   }
-  snapshot.open_connections = open_connections_.load(std::memory_order_relaxed);
-  snapshot.tls_handshake_failures = tls_handshake_failures_.load(std::memory_order_relaxed);
-  snapshot.total_connections = total_connections_.load(std::memory_order_relaxed);
-  snapshot.total_requests = total_requests_.load(std::memory_order_relaxed);
-  return snapshot;
+  total->open_connections += open_connections_.load(std::memory_order_relaxed);
+  total->tls_handshake_failures += tls_handshake_failures_.load(std::memory_order_relaxed);
+  total->total_connections += total_connections_.load(std::memory_order_relaxed);
+  total->total_requests += total_requests_.load(std::memory_order_relaxed);
 }
 
 StatsRegistry::StatsRegistry(size_t workers) {
@@ -154,7 +159,7 @@ StatsRegistry::StatsRegistry(size_t workers) {
 
 StatsSnapshot StatsRegistry::Sum() const {
   StatsSnapshot total;
-  for (const auto& worker : workers_) total.Add(worker->Snapshot());
+  for (const auto& worker : workers_) worker->AddTo(&total);
   return total;
 }
 

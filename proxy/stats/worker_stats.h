@@ -81,6 +81,9 @@ class WorkerStats {
 
   // Snapshot copies the counters. Any thread.
   StatsSnapshot Snapshot() const;
+  // AddTo adds the counters to *total (what Snapshot then Add does, without
+  // the per-worker copy of every route's series). Any thread.
+  void AddTo(StatsSnapshot* total) const;
 
  private:
   struct Series;

@@ -137,7 +137,7 @@ bool AdminServer::Start(const std::string& address, int port, std::string* error
     return false;
   }
   listener_ = std::make_unique<ListenerThread>();
-  listener_->Start(server_.get());
+  listener_->Start(server_.get(), port_);
   return true;
 }
 

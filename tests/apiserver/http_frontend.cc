@@ -227,7 +227,7 @@ bool HttpFrontend::Start(std::string* error) {
   stopping_ = false;
   faults_->ResumeDelays();
   listener_ = std::make_unique<ListenerThread>();
-  listener_->Start(server_.get());
+  listener_->Start(server_.get(), port_);
   return true;
 }
 

@@ -20,13 +20,26 @@
 // its join hung; Stop now waits for the loop to have started (or ended)
 // first. Connections that arrive before the loop starts wait in the backlog,
 // so Start need not wait for it.
+//
+// Stop also ends the idle connections the server accepted. httplib 0.11
+// keeps an idle keep-alive connection's thread waiting for the whole
+// keep-alive timeout even after stop(), so a stop (and an API server
+// restart) took as long as that timeout and raced clients' own read
+// timeouts; a real API server that restarts drops idle connections at once.
+// A connection with a request in flight is left to finish its response
+// (httplib stops writing to a socket whose reading side has ended).
 
+#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <cstdlib>
+
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include <httplib.h>
@@ -49,6 +62,42 @@ inline void RaiseBacklog(const std::atomic<int>& fd) {
   if (fd >= 0) ::listen(fd, SOMAXCONN);
 }
 
+// StopReadingIdleConnections shuts down the reading side of every
+// connected socket of this process whose local port is port (connections a
+// server on that port accepted; its listening socket has no peer and is left
+// alone) and whose peer port is not busy: a thread waiting for the next
+// request wakes up to end of stream.
+inline void StopReadingIdleConnections(int port, const std::multiset<int>& busy_peer_ports) {
+  DIR* fds = ::opendir("/proc/self/fd");
+  if (fds == nullptr) return;
+  while (const dirent* entry = ::readdir(fds)) {
+    const int fd = std::atoi(entry->d_name);
+    if (fd <= 2) continue;
+    sockaddr_storage local{};
+    socklen_t length = sizeof(local);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) continue;
+    int local_port = -1;
+    if (local.ss_family == AF_INET) {
+      local_port = ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
+    } else if (local.ss_family == AF_INET6) {
+      local_port = ntohs(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
+    }
+    if (local_port != port) continue;
+    sockaddr_storage peer{};
+    length = sizeof(peer);
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) continue;
+    int peer_port = -1;
+    if (peer.ss_family == AF_INET) {
+      peer_port = ntohs(reinterpret_cast<const sockaddr_in*>(&peer)->sin_port);
+    } else if (peer.ss_family == AF_INET6) {
+      peer_port = ntohs(reinterpret_cast<const sockaddr_in6*>(&peer)->sin6_port);
+    }
+    if (busy_peer_ports.contains(peer_port)) continue;
+    ::shutdown(fd, SHUT_RD);
+  }
+  ::closedir(fds);
+}
+
 // ListenerThread: Start and Stop from one controlling thread; Stop is
 // idempotent. The server must outlive the thread (Stop joins it).
 class ListenerThread {
@@ -58,9 +107,23 @@ class ListenerThread {
   ListenerThread(const ListenerThread&) = delete;
   ListenerThread& operator=(const ListenerThread&) = delete;
 
-  // Start runs server's accept loop; the server must already be bound.
-  void Start(httplib::Server* server) {
+  // Start runs server's accept loop; the server must already be bound (to
+  // port).
+  void Start(httplib::Server* server, int port) {
     server_ = server;
+    port_ = port;
+    // A request is in flight from routing until httplib logs it, which it
+    // does once the response is written.
+    server_->set_pre_routing_handler([this](const httplib::Request& request, httplib::Response&) {
+      std::lock_guard lock(busy_mutex_);
+      busy_peer_ports_.insert(request.remote_port);
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    server_->set_logger([this](const httplib::Request& request, const httplib::Response&) {
+      std::lock_guard lock(busy_mutex_);
+      auto it = busy_peer_ports_.find(request.remote_port);
+      if (it != busy_peer_ports_.end()) busy_peer_ports_.erase(it);
+    });
     loop_ended_ = false;
     thread_ = std::thread([this] {
       server_->listen_after_bind();
@@ -77,6 +140,10 @@ class ListenerThread {
     // scheduled to start, not for an event that may never come.
     while (!loop_ended_ && !server_->is_running()) std::this_thread::yield();
     server_->stop();
+    {
+      std::lock_guard lock(busy_mutex_);
+      StopReadingIdleConnections(port_, busy_peer_ports_);
+    }
     thread_.join();
   }
 
@@ -84,6 +151,9 @@ class ListenerThread {
 
  private:
   httplib::Server* server_ = nullptr;
+  int port_ = -1;
+  std::mutex busy_mutex_;
+  std::multiset<int> busy_peer_ports_;  // connections with a request in flight
   std::atomic<bool> loop_ended_{false};
   std::thread thread_;
 };

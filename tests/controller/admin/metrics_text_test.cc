@@ -22,6 +22,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/check_names.h>
 #include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
 #include <nlohmann/json.hpp>
 
 #include "controller/admin/admin_json.h"
@@ -193,6 +194,33 @@ TEST(RenderMetricsTest, TheRegistryGenerationWinsAndNoNameRepeats) {
   ASSERT_NE(first, std::string::npos);
   EXPECT_EQ(text.find("# TYPE atrium_route_table_generation gauge", first + 1), std::string::npos);
   EXPECT_THAT(text, HasSubstr("atrium_route_table_generation 5\n"));
+}
+
+// RenderMetrics serializes the per-route families a batch of samples at a
+// time; with more routes than one batch holds (and more than one scrape, so
+// the second is written into a buffer sized from the first) the document is
+// still exactly what TextSerializer makes of the whole families.
+TEST(RenderMetricsTest, ManyRoutesRenderLikeOneSerializerPass) {
+  stats::StatsRegistry stats(2);
+  for (int i = 0; i < 1000; ++i) {
+    const std::string route = "ns/route-" + std::to_string(i);
+    stats.worker(i % 2).RecordRequest(route, "ns/svc:80", 200 + (i % 3) * 100, 0.001 * i);
+    if (i % 7 == 0) stats.worker(1 - i % 2).RecordRequest(route, "ns/svc:80", 503, 3);
+  }
+  auto registry = std::make_shared<prometheus::Registry>();
+  ControlPlaneMetrics control_plane(registry);
+  control_plane.ObserveTranslate(std::chrono::milliseconds(3));
+  AdminSources sources;
+  sources.stats = &stats;
+  sources.control_plane_metrics = registry;
+
+  std::vector<prometheus::MetricFamily> families = registry->Collect();
+  for (prometheus::MetricFamily& family : DataPlaneFamilies(stats.Sum())) {
+    families.push_back(std::move(family));
+  }
+  const std::string expected = prometheus::TextSerializer().Serialize(families);
+  EXPECT_EQ(RenderMetrics(sources), expected);
+  EXPECT_EQ(RenderMetrics(sources), expected);
 }
 
 TEST(RenderMetricsTest, EmptySourcesRenderAnEmptyDocument) {

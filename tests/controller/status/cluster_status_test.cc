@@ -51,7 +51,7 @@ class Replica {
                     },
                     [this] { reconciler_.SetSynced(true); }}) {
     reconciler_.set_status_sink(
-        [this](const std::vector<translate::ObjectStatus>& statuses) { writer_.Update(statuses); });
+        [this](const translate::StatusDelta& delta) { writer_.Apply(delta); });
   }
   ~Replica() { Stop(); }
 
