@@ -223,18 +223,47 @@ SocketState SocketBuilder::BuildChanged(SocketState state, const std::set<Host>&
       rebuilt.push_back(state.hosts.at(key).vhost);
     }
   }
-  // The unaffected virtual hosts keep their order; the rebuilt ones merge in.
-  std::vector<SharedValue<ir::VirtualHost>> kept;
-  kept.reserve(state.vhosts.size());
-  for (SharedValue<ir::VirtualHost>& vhost : state.vhosts) {
-    if (!affected.contains(KeyOf(vhost))) kept.push_back(std::move(vhost));
+  // The unaffected virtual hosts keep their order; the rebuilt ones go in
+  // their place. Both lists are sorted, and the affected hosts are few: each
+  // is found by binary search, so the thousands of others are only copied.
+  std::vector<SharedValue<ir::VirtualHost>>& before = state.vhosts;
+  auto position_of = [&before](const Host& key) {
+    return static_cast<size_t>(
+        std::lower_bound(before.begin(), before.end(), key,
+                         [](const SharedValue<ir::VirtualHost>& vhost, const Host& wanted) {
+                           return std::tie(vhost->hostname, vhost->kind) <
+                                  std::tie(wanted.name, wanted.kind);
+                         }) -
+        before.begin());
+  };
+  std::vector<size_t> dropped;  // positions in before
+  for (const Host& key : affected) {
+    const size_t position = position_of(key);
+    if (position < before.size() && KeyOf(before[position]) == key) dropped.push_back(position);
   }
-  reused += kept.size();
+  std::sort(dropped.begin(), dropped.end());
   std::sort(rebuilt.begin(), rebuilt.end(), VirtualHostBefore);
-  state.vhosts.clear();
-  state.vhosts.reserve(kept.size() + rebuilt.size());
-  std::merge(kept.begin(), kept.end(), rebuilt.begin(), rebuilt.end(),
-             std::back_inserter(state.vhosts), VirtualHostBefore);
+  std::vector<size_t> inserted_at;  // positions in before, ascending like rebuilt
+  for (const SharedValue<ir::VirtualHost>& vhost : rebuilt) {
+    inserted_at.push_back(position_of(KeyOf(vhost)));
+  }
+  std::vector<SharedValue<ir::VirtualHost>> vhosts;
+  vhosts.reserve(before.size() - dropped.size() + rebuilt.size());
+  size_t next_dropped = 0;
+  size_t next_inserted = 0;
+  for (size_t i = 0; i <= before.size(); ++i) {
+    while (next_inserted < rebuilt.size() && inserted_at[next_inserted] == i) {
+      vhosts.push_back(std::move(rebuilt[next_inserted++]));
+    }
+    if (i == before.size()) break;
+    if (next_dropped < dropped.size() && dropped[next_dropped] == i) {
+      ++next_dropped;
+      continue;
+    }
+    vhosts.push_back(std::move(before[i]));
+  }
+  reused += before.size() - dropped.size();
+  state.vhosts = std::move(vhosts);
   return state;
 }
 

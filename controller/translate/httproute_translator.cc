@@ -308,13 +308,25 @@ void TranslateHttpRoutes(const state::ClusterState& state, const Options& option
                          const NamespaceIndex& namespaces, GatewayModels& gateways,
                          ConfigDraft& draft, std::vector<ObjectStatus>& statuses,
                          ProblemList& problems, HttpRouteMemo* memo) {
-  auto count_attached = [&gateways](const HttpRouteOutcome& outcome) {
+  // Routes mostly attach to the same Gateway: the last one looked up is
+  // kept at hand.
+  std::string last_gateway_key;
+  GatewayModel* last_gateway = nullptr;
+  auto count_attached = [&](const HttpRouteOutcome& outcome) {
     for (const ListenerRef& ref : outcome.attached) {
-      ++gateways.at(ref.gateway).listeners.at(ref.listener).attached_routes;
+      if (last_gateway == nullptr || last_gateway_key != ref.gateway) {
+        last_gateway = &gateways.at(ref.gateway);
+        last_gateway_key = ref.gateway;
+      }
+      ++last_gateway->listeners.at(ref.listener).attached_routes;
     }
   };
+  draft.entries.reserve(draft.entries.size() + state.http_routes.size());
+  statuses.reserve(statuses.size() + state.http_routes.size());
+  std::optional<HttpRouteMemo::Cursor> cursor;
+  if (memo != nullptr) cursor.emplace(*memo);
   for (const auto& [key, object] : state.http_routes) {
-    if (const HttpRouteOutcome* known = memo != nullptr ? memo->Find(key) : nullptr) {
+    if (const HttpRouteOutcome* known = cursor ? cursor->Find(key) : nullptr) {
       draft.entries.insert(draft.entries.end(), known->entries.begin(), known->entries.end());
       if (known->status) statuses.push_back(*known->status);
       for (const Problem& problem : known->problems) {

@@ -53,6 +53,16 @@ const HttpRouteOutcome* HttpRouteMemo::Find(const std::string& route_key) const 
   return it == outcomes_.end() ? nullptr : &it->second;
 }
 
+const HttpRouteOutcome* HttpRouteMemo::Cursor::Find(const std::string& route_key) {
+  while (it_ != end_) {
+    const int order = it_->first.compare(route_key);
+    if (order == 0) return &it_->second;
+    if (order > 0) return nullptr;
+    ++it_;
+  }
+  return nullptr;
+}
+
 void HttpRouteMemo::Store(const std::string& route_key, HttpRouteOutcome outcome) {
   Forget(route_key);
   for (const std::string& service : outcome.services) dependents_[service].insert(route_key);

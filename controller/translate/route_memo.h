@@ -20,6 +20,7 @@
 // Pure data, no I/O; not thread-safe (the reconciler thread owns it).
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -66,13 +67,28 @@ class HttpRouteMemo {
   const HttpRouteOutcome* Find(const std::string& route_key) const;
   void Store(const std::string& route_key, HttpRouteOutcome outcome);
 
+  // Cursor finds outcomes for route keys asked for in ascending order (a
+  // walk over ClusterState's routes) with one string comparison per step.
+  // Stores between lookups are allowed.
+  class Cursor {
+   public:
+    explicit Cursor(const HttpRouteMemo& memo)
+        : it_(memo.outcomes_.begin()), end_(memo.outcomes_.end()) {}
+    const HttpRouteOutcome* Find(const std::string& route_key);
+
+   private:
+    std::map<std::string, HttpRouteOutcome>::const_iterator it_;
+    std::map<std::string, HttpRouteOutcome>::const_iterator end_;
+  };
+
   size_t size() const { return outcomes_.size(); }
 
  private:
   void Forget(const std::string& route_key);
   void ForgetDependents(const std::string& service_key);
 
-  std::unordered_map<std::string, HttpRouteOutcome> outcomes_;
+  std::map<std::string, HttpRouteOutcome> outcomes_;  // by route key, as ClusterState sorts
+
   // Service "namespace/name" -> keys of the routes whose outcome looked it up.
   std::unordered_map<std::string, std::set<std::string>> dependents_;
 };
