@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
 
 #include "controller/translate/conditions.h"
 #include "controller/translate/httproute_rule.h"
@@ -24,13 +27,98 @@ struct RouteHostname {
 };
 
 struct ParentRef {
-  nlohmann::json echo;  // as status.parents[].parentRef
   std::string group;
   std::string kind;
-  std::string ns;
+  std::string ns;  // as written, else the route's
   std::string name;
+  std::optional<std::string> written_ns;
   std::optional<std::string> section_name;
   std::optional<int64_t> port;
+
+  // SameAsWritten: both refs read the same (status.parents[].parentRef).
+  bool SameAsWritten(const ParentRef& other) const {
+    return std::tie(group, kind, name, written_ns, section_name, port) ==
+           std::tie(other.group, other.kind, other.name, other.written_ns, other.section_name,
+                    other.port);
+  }
+  // Echo is the ref as status.parents[].parentRef echoes it.
+  nlohmann::json Echo() const {
+    nlohmann::json echo = {{"group", group}, {"kind", kind}, {"name", name}};
+    if (written_ns) echo["namespace"] = *written_ns;
+    if (section_name) echo["sectionName"] = *section_name;
+    if (port) echo["port"] = *port;
+    return echo;
+  }
+};
+
+// ParentStatus is one entry of status.parents before rendering.
+struct ParentStatus {
+  const ParentRef* parent;
+  ConditionState accepted;
+  ConditionState resolved_refs;
+  std::optional<std::string> partially_invalid;  // the PartiallyInvalid message
+};
+
+// StatusDocuments renders HTTPRoute statuses, each distinct document once
+// per pass: thousands of healthy routes attached to one Gateway carry the
+// very same status, which is then one shared document (rendering and
+// keeping a JSON tree per route cost more than translating the route).
+class StatusDocuments {
+ public:
+  StatusBody Render(const std::vector<ParentStatus>& parents, int64_t generation) {
+    std::string key = std::to_string(generation);
+    auto add = [&key](std::string_view field) {
+      key += std::to_string(field.size());
+      key += ':';
+      key += field;
+    };
+    auto add_optional = [&](const std::optional<std::string>& field) {
+      add(field ? "+" + *field : "-");
+    };
+    auto add_condition = [&](const ConditionState& condition) {
+      add(condition.status ? "T" : "F");
+      add(condition.reason);
+      add(condition.message);
+    };
+    for (const ParentStatus& entry : parents) {
+      const ParentRef& parent = *entry.parent;
+      add(parent.group);
+      add(parent.kind);
+      add(parent.name);
+      add_optional(parent.written_ns);
+      add_optional(parent.section_name);
+      add(parent.port ? std::to_string(*parent.port) : "-");
+      add_condition(entry.accepted);
+      add_condition(entry.resolved_refs);
+      add_optional(entry.partially_invalid);
+    }
+    auto [it, inserted] = documents_.try_emplace(std::move(key));
+    if (inserted) it->second = Build(parents, generation);
+    return it->second;
+  }
+
+ private:
+  static StatusBody Build(const std::vector<ParentStatus>& parents, int64_t generation) {
+    nlohmann::json rendered = nlohmann::json::array();
+    for (const ParentStatus& entry : parents) {
+      nlohmann::json conditions = nlohmann::json::array();
+      conditions.push_back(Condition("Accepted", entry.accepted.status, entry.accepted.reason,
+                                     entry.accepted.message, generation));
+      conditions.push_back(Condition("ResolvedRefs", entry.resolved_refs.status,
+                                     entry.resolved_refs.reason, entry.resolved_refs.message,
+                                     generation));
+      if (entry.partially_invalid) {
+        conditions.push_back(Condition("PartiallyInvalid", true, "UnsupportedValue",
+                                       *entry.partially_invalid, generation));
+      }
+      rendered.push_back({{"parentRef", entry.parent->Echo()},
+                          {"controllerName", kGatewayControllerName},
+                          {"conditions", std::move(conditions)}});
+    }
+    return nlohmann::json{{"parents", std::move(rendered)}};
+  }
+
+  std::unordered_map<std::string, StatusBody> documents_;
 };
 
 struct Attachment {
@@ -44,14 +132,10 @@ ParentRef ParseParentRef(const nlohmann::json& ref, const std::string& path,
   parent.group = String(ref, "group", path, kGatewayGroup);
   parent.kind = String(ref, "kind", path, "Gateway");
   parent.name = String(ref, "name", path);
-  std::optional<std::string> ns = OptString(ref, "namespace", path);
-  parent.ns = ns.value_or(route_ns);
+  parent.written_ns = OptString(ref, "namespace", path);
+  parent.ns = parent.written_ns.value_or(route_ns);
   parent.section_name = OptString(ref, "sectionName", path);
   parent.port = OptInt(ref, "port", path);
-  parent.echo = {{"group", parent.group}, {"kind", parent.kind}, {"name", parent.name}};
-  if (ns) parent.echo["namespace"] = *ns;
-  if (parent.section_name) parent.echo["sectionName"] = *parent.section_name;
-  if (parent.port) parent.echo["port"] = *parent.port;
   return parent;
 }
 
@@ -187,7 +271,8 @@ void TranslateHttpRoute(const ObjectMeta& meta, const nlohmann::json& object,
                         const ServiceIndex& services, const ReferenceGrantIndex& grants,
                         const NamespaceIndex& namespaces, GatewayModels& gateways,
                         ConfigDraft& draft, std::vector<ObjectStatus>& statuses,
-                        ProblemList& problems, HttpRouteOutcome& outcome) {
+                        ProblemList& problems, StatusDocuments& documents,
+                        HttpRouteOutcome& outcome) {
   const nlohmann::json& spec = Object(object, "spec", "");
   std::vector<ParentRef> ours;
   const nlohmann::json& parent_refs = Array(spec, "parentRefs", "spec");
@@ -197,7 +282,7 @@ void TranslateHttpRoute(const ObjectMeta& meta, const nlohmann::json& object,
     std::string key = parent.ns + "/" + parent.name;
     if (gateways.contains(key)) {
       bool duplicate = std::any_of(ours.begin(), ours.end(),
-                                   [&](const ParentRef& p) { return p.echo == parent.echo; });
+                                   [&](const ParentRef& p) { return p.SameAsWritten(parent); });
       if (!duplicate) ours.push_back(std::move(parent));
     } else if (!state.gateways.contains(key)) {
       problems.Add(state::kHttpRoute, meta.ns, meta.name,
@@ -259,7 +344,7 @@ void TranslateHttpRoute(const ObjectMeta& meta, const nlohmann::json& object,
   }
 
   std::set<const GatewayListener*> counted;
-  nlohmann::json parents = nlohmann::json::array();
+  std::vector<ParentStatus> parents;
   for (const ParentRef& parent : ours) {
     const std::string gateway_key = parent.ns + "/" + parent.name;
     GatewayModel& gateway = gateways.at(gateway_key);
@@ -282,23 +367,15 @@ void TranslateHttpRoute(const ObjectMeta& meta, const nlohmann::json& object,
         }
       }
     }
-    nlohmann::json conditions = nlohmann::json::array();
-    conditions.push_back(
-        Condition("Accepted", accepted.status, accepted.reason, accepted.message, meta.generation));
-    conditions.push_back(Condition("ResolvedRefs", resolved_refs.status, resolved_refs.reason,
-                                   resolved_refs.message, meta.generation));
+    ParentStatus& entry = parents.emplace_back(ParentStatus{&parent, accepted, resolved_refs, {}});
     if (accepted.status && !dropped.empty()) {
       std::string message = "Dropped Rule(s): ";
       for (size_t i = 0; i < dropped.size(); ++i) message += (i ? "; " : "") + dropped[i];
-      conditions.push_back(
-          Condition("PartiallyInvalid", true, "UnsupportedValue", message, meta.generation));
+      entry.partially_invalid = std::move(message);
     }
-    parents.push_back({{"parentRef", parent.echo},
-                       {"controllerName", kGatewayControllerName},
-                       {"conditions", std::move(conditions)}});
   }
   statuses.push_back({std::string(state::kHttpRoute), meta.ns, meta.name, meta.generation,
-                      nlohmann::json{{"parents", std::move(parents)}}});
+                      documents.Render(parents, meta.generation)});
 }
 
 }  // namespace
@@ -323,6 +400,7 @@ void TranslateHttpRoutes(const state::ClusterState& state, const Options& option
   };
   draft.entries.reserve(draft.entries.size() + state.http_routes.size());
   statuses.reserve(statuses.size() + state.http_routes.size());
+  StatusDocuments documents;
   std::optional<HttpRouteMemo::Cursor> cursor;
   if (memo != nullptr) cursor.emplace(*memo);
   for (const auto& [key, object] : state.http_routes) {
@@ -346,7 +424,7 @@ void TranslateHttpRoutes(const state::ClusterState& state, const Options& option
       // nothing but a problem.
       try {
         TranslateHttpRoute(meta, object, state, options, services, grants, namespaces, gateways,
-                           draft, statuses, problems, outcome);
+                           draft, statuses, problems, documents, outcome);
       } catch (const std::exception& e) {
         draft.entries.resize(entries_before);
         statuses.resize(statuses_before);
