@@ -298,8 +298,8 @@ void Reconciler::ReconcileOnce(std::optional<Clock::time_point> first_change) {
 
   if (status_sink_) {
     // report_ is the previous pass's (only this thread replaces it).
-    static const std::vector<translate::ObjectStatus> kNone;
-    status_sink_(translate::DiffStatuses(report_ ? report_->statuses : kNone, result.statuses));
+    status_sink_(translate::DiffStatuses(
+        report_ ? report_->statuses : std::vector<translate::ObjectStatus>{}, result.statuses));
   }
   if (problem_sink_) problem_sink_(result.problems, state_);
 

@@ -162,9 +162,9 @@ void StatusWriter::Observe(std::string_view kind, const nlohmann::json& object) 
   if (kind == state::kService) {
     if (options_.publish_service.empty() || ns + "/" + name != options_.publish_service) return;
     nlohmann::json ingress = nlohmann::json::array();
-    static const nlohmann::json kNoStatus;
+    const nlohmann::json no_status;
     auto found = object.is_object() ? object.find("status") : object.end();
-    const nlohmann::json& status = found != object.end() ? *found : kNoStatus;
+    const nlohmann::json& status = found != object.end() ? *found : no_status;
     if (status.is_object() && status.contains("loadBalancer") &&
         status["loadBalancer"].is_object() && status["loadBalancer"].contains("ingress") &&
         status["loadBalancer"]["ingress"].is_array()) {

@@ -244,6 +244,7 @@ SocketState SocketBuilder::BuildChanged(SocketState state, const std::set<Host>&
   std::sort(dropped.begin(), dropped.end());
   std::sort(rebuilt.begin(), rebuilt.end(), VirtualHostBefore);
   std::vector<size_t> inserted_at;  // positions in before, ascending like rebuilt
+  inserted_at.reserve(rebuilt.size());
   for (const SharedValue<ir::VirtualHost>& vhost : rebuilt) {
     inserted_at.push_back(position_of(KeyOf(vhost)));
   }

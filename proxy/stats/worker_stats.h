@@ -44,7 +44,8 @@ struct RequestKey {
   std::string route;     // "" when no route matched
   std::string backend;   // "" when no backend was chosen
   int status_class = 0;  // 1..5 (1xx..5xx)
-  auto operator<=>(const RequestKey&) const = default;
+  // clang-tidy 14 reports a defaulted <=> as a literal 0 compared with a pointer.
+  auto operator<=>(const RequestKey&) const = default;  // NOLINT(modernize-use-nullptr)
 };
 
 struct Histogram {

@@ -62,6 +62,17 @@ inline void RaiseBacklog(const std::atomic<int>& fd) {
   if (fd >= 0) ::listen(fd, SOMAXCONN);
 }
 
+// PortOf returns the port of an IPv4 or IPv6 socket address, else -1.
+inline int PortOf(const sockaddr_storage& address) {
+  if (address.ss_family == AF_INET) {
+    return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+  }
+  if (address.ss_family == AF_INET6) {
+    return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
+  }
+  return -1;
+}
+
 // StopReadingIdleConnections shuts down the reading side of every
 // connected socket of this process whose local port is port (connections a
 // server on that port accepted; its listening socket has no peer and is left
@@ -76,23 +87,11 @@ inline void StopReadingIdleConnections(int port, const std::multiset<int>& busy_
     sockaddr_storage local{};
     socklen_t length = sizeof(local);
     if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) continue;
-    int local_port = -1;
-    if (local.ss_family == AF_INET) {
-      local_port = ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
-    } else if (local.ss_family == AF_INET6) {
-      local_port = ntohs(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
-    }
-    if (local_port != port) continue;
+    if (PortOf(local) != port) continue;
     sockaddr_storage peer{};
     length = sizeof(peer);
     if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) continue;
-    int peer_port = -1;
-    if (peer.ss_family == AF_INET) {
-      peer_port = ntohs(reinterpret_cast<const sockaddr_in*>(&peer)->sin_port);
-    } else if (peer.ss_family == AF_INET6) {
-      peer_port = ntohs(reinterpret_cast<const sockaddr_in6*>(&peer)->sin6_port);
-    }
-    if (busy_peer_ports.contains(peer_port)) continue;
+    if (busy_peer_ports.contains(PortOf(peer))) continue;
     ::shutdown(fd, SHUT_RD);
   }
   ::closedir(fds);

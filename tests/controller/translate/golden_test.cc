@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "controller/translate/translate.h"
 #include "tests/controller/translate/test_support.h"
@@ -21,31 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path TestdataDir() {
-  return fs::path(ATRIUM_SOURCE_DIR) / "tests" / "controller" / "translate" / "testdata";
-}
-
-std::vector<std::string> CaseNames() {
-  std::vector<std::string> names;
-  std::error_code error;
-  for (const fs::directory_entry& entry : fs::directory_iterator(TestdataDir(), error)) {
-    std::string file = entry.path().filename().string();
-    const std::string suffix = ".in.yaml";
-    if (file.size() > suffix.size() && file.ends_with(suffix)) {
-      names.push_back(file.substr(0, file.size() - suffix.size()));
-    }
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 bool UpdateGolden() {
   const char* value = std::getenv("ATRIUM_UPDATE_GOLDEN");
   return value != nullptr && std::string(value) == "1";
@@ -54,11 +28,11 @@ bool UpdateGolden() {
 class GoldenTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenTest, TranslatesToGolden) {
-  const fs::path input = TestdataDir() / (GetParam() + ".in.yaml");
-  const fs::path golden = TestdataDir() / (GetParam() + ".out.json");
+  const fs::path input = testing::GoldenDir() / (GetParam() + ".in.yaml");
+  const fs::path golden = testing::GoldenDir() / (GetParam() + ".out.json");
   Options options;
   options.regex_error = testing::Re2Error;
-  state::ClusterState state = testing::LoadYaml(ReadFile(input), &options);
+  state::ClusterState state = testing::LoadYaml(testing::ReadFile(input), &options);
   Result result = Translate(state, options);
   std::string actual = ToJson(result).dump(2) + "\n";
 
@@ -72,20 +46,20 @@ TEST_P(GoldenTest, TranslatesToGolden) {
     return;
   }
   ASSERT_TRUE(fs::exists(golden)) << golden << " is missing; run with ATRIUM_UPDATE_GOLDEN=1";
-  std::string expected = ReadFile(golden);
+  std::string expected = testing::ReadFile(golden);
   EXPECT_EQ(actual, expected) << "golden mismatch for " << GetParam()
                               << "; if the change is intended, regenerate with "
                                  "ATRIUM_UPDATE_GOLDEN=1 and review the diff";
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, GoldenTest, ::testing::ValuesIn(CaseNames()),
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenTest, ::testing::ValuesIn(testing::GoldenCaseNames()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
 
-TEST(GoldenSetTest, HasCases) { EXPECT_GE(CaseNames().size(), 20u); }
+TEST(GoldenSetTest, HasCases) { EXPECT_GE(testing::GoldenCaseNames().size(), 20u); }
 
 }  // namespace
 }  // namespace atrium::translate

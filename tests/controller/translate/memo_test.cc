@@ -8,10 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,28 +18,6 @@
 
 namespace atrium::translate {
 namespace {
-
-namespace fs = std::filesystem;
-
-fs::path TestdataDir() {
-  return fs::path(ATRIUM_SOURCE_DIR) / "tests" / "controller" / "translate" / "testdata";
-}
-
-std::vector<fs::path> GoldenInputs() {
-  std::vector<fs::path> inputs;
-  for (const fs::directory_entry& entry : fs::directory_iterator(TestdataDir())) {
-    if (entry.path().string().ends_with(".in.yaml")) inputs.push_back(entry.path());
-  }
-  std::sort(inputs.begin(), inputs.end());
-  return inputs;
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 // ExpectSameAsWithoutMemo translates state with the memo and without, and
 // compares everything, rendered (the rendering shows a difference readably).
@@ -57,15 +32,15 @@ void ExpectSameAsWithoutMemo(const state::ClusterState& state, const Options& op
 }
 
 TEST(TranslateMemoTest, EveryGoldenCaseStaysTheSameAsEachObjectComesAndGoes) {
-  const std::vector<fs::path> inputs = GoldenInputs();
-  ASSERT_GE(inputs.size(), 20u);
+  const std::vector<std::string> cases = testing::GoldenCaseNames();
+  ASSERT_GE(cases.size(), 20u);
   size_t changes = 0;
-  for (const fs::path& input : inputs) {
+  for (const std::string& name : cases) {
     Options options;
     options.regex_error = testing::Re2Error;
-    state::ClusterState state = testing::LoadYaml(ReadFile(input), &options);
+    state::ClusterState state =
+        testing::LoadYaml(testing::ReadFile(testing::GoldenDir() / (name + ".in.yaml")), &options);
     TranslateMemo memo;
-    const std::string name = input.filename().string();
     ExpectSameAsWithoutMemo(state, options, memo, name + ": cold");
     ExpectSameAsWithoutMemo(state, options, memo, name + ": warm");
     for (std::string_view kind : state::kAllKinds) {
@@ -205,7 +180,6 @@ TEST(TranslateMemoTest, UnchangedVirtualHostsAreTheSameObjects) {
   EXPECT_EQ(ir::Validate(changed.config, &again.config), std::vector<std::string>{});
 }
 
-
 // A world where hostnames overlap in every way the builder distinguishes:
 // listeners with and without hostnames, exact and wildcard route hostnames,
 // Ingress one-label wildcards, hostless routes.
@@ -301,23 +275,22 @@ TEST(TranslateMemoTest, RandomEditsOfOverlappingHostnamesMatchAFullTranslation) 
         nlohmann::json parent = {{"name", "gw"}, {"namespace", "infra"}};
         const std::string& section = sections[pick(sections.size())];
         if (!section.empty()) parent["sectionName"] = section;
-        object = {
-            {"apiVersion", "gateway.networking.k8s.io/v1"},
-            {"kind", "HTTPRoute"},
-            {"metadata",
-             {{"name", name},
-              {"namespace", "apps"},
-              {"creationTimestamp", "2026-01-01T00:00:0" + std::to_string(pick(10)) + "Z"}}},
-            {"spec",
-             {{"parentRefs", {parent}},
-              {"hostnames", hostname_sets[pick(hostname_sets.size())]},
-              {"rules",
-               {{{"matches", {{{"path", {{"type", "PathPrefix"}, {"value", path}}}}}},
-                 {"backendRefs", {{{"name", "svc"}, {"port", 80}}}}}}}}}};
+        object = {{"apiVersion", "gateway.networking.k8s.io/v1"},
+                  {"kind", "HTTPRoute"},
+                  {"metadata",
+                   {{"name", name},
+                    {"namespace", "apps"},
+                    {"creationTimestamp", "2026-01-01T00:00:0" + std::to_string(pick(10)) + "Z"}}},
+                  {"spec",
+                   {{"parentRefs", {parent}},
+                    {"hostnames", hostname_sets[pick(hostname_sets.size())]},
+                    {"rules",
+                     {{{"matches", {{{"path", {{"type", "PathPrefix"}, {"value", path}}}}}},
+                       {"backendRefs", {{{"name", "svc"}, {"port", 80}}}}}}}}}};
       }
       map.insert_or_assign(key, object);
-      memo.Changed(ingress ? state::kIngress : state::kHttpRoute, key,
-                   before ? &*before : nullptr, &object);
+      memo.Changed(ingress ? state::kIngress : state::kHttpRoute, key, before ? &*before : nullptr,
+                   &object);
     }
     ExpectSameAsWithoutMemo(state, options, memo, "step " + std::to_string(step) + ": " + key);
     if (::testing::Test::HasFailure()) break;

@@ -5,10 +5,39 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
+#include <sstream>
 
 #include "controller/manifests/yaml_json.h"
 
 namespace atrium::translate::testing {
+
+std::filesystem::path GoldenDir() {
+  return std::filesystem::path(ATRIUM_SOURCE_DIR) / "tests" / "controller" / "translate" /
+         "testdata";
+}
+
+std::vector<std::string> GoldenCaseNames() {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(GoldenDir(), error)) {
+    std::string file = entry.path().filename().string();
+    const std::string suffix = ".in.yaml";
+    if (file.size() > suffix.size() && file.ends_with(suffix)) {
+      names.push_back(file.substr(0, file.size() - suffix.size()));
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
 namespace {
 
 std::string Lower(std::string_view text) {

@@ -5,6 +5,7 @@
 // (route_config.h) to a RouteConfig, so tests can ask "which route serves this
 // request" without the data plane.
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
@@ -20,6 +21,12 @@ namespace atrium::translate::testing {
 // "TranslateOptions" (test only) sets options: portOffset, publishAddresses.
 // Fails the current test (ADD_FAILURE) on YAML errors or unknown kinds.
 state::ClusterState LoadYaml(std::string_view yaml, Options* options = nullptr);
+
+// GoldenDir is tests/controller/translate/testdata; GoldenCaseNames lists
+// its cases (<case>.in.yaml, sorted); ReadFile reads a whole file.
+std::filesystem::path GoldenDir();
+std::vector<std::string> GoldenCaseNames();
+std::string ReadFile(const std::filesystem::path& path);
 
 // Re2Error is the production-like regex validator (RE2 syntax).
 std::string Re2Error(const std::string& pattern);
