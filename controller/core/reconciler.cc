@@ -185,10 +185,37 @@ void Reconciler::ApplyEvent(Event& event) {
   if (relevant) MarkDirty(event.at);
 }
 
+void Reconciler::TellMemoOfReplacement(const state::ClusterState& replacement) {
+  for (std::string_view kind : state::kAllKinds) {
+    const state::ObjectMap& before = *state_.MapFor(kind);
+    const state::ObjectMap& after = *replacement.MapFor(kind);
+    auto old_it = before.begin();
+    auto new_it = after.begin();
+    // Both maps are sorted by key: one walk finds what came, went or changed.
+    while (old_it != before.end() || new_it != after.end()) {
+      if (new_it == after.end() || (old_it != before.end() && old_it->first < new_it->first)) {
+        memo_.Changed(kind, old_it->first, &old_it->second, nullptr);
+        ++old_it;
+      } else if (old_it == before.end() || new_it->first < old_it->first) {
+        memo_.Changed(kind, new_it->first, nullptr, &new_it->second);
+        ++new_it;
+      } else {
+        if (!state::SameContent(old_it->second, new_it->second)) {
+          memo_.Changed(kind, new_it->first, &old_it->second, &new_it->second);
+        }
+        ++old_it;
+        ++new_it;
+      }
+    }
+  }
+}
+
 void Reconciler::Apply(Input input) {
   if (input.replacement) {
+    // A reloaded folder mostly holds the same objects: the memo forgets only
+    // what differs, so an edit of one file translates what that file holds.
+    TellMemoOfReplacement(*input.replacement);
     state_ = std::move(*input.replacement);
-    memo_.Clear();
     source_problems_ = std::move(input.source_problems);
     MarkDirty(input.replaced_at);
   }

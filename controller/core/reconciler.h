@@ -146,6 +146,9 @@ class Reconciler {
   void Loop();
   // Apply brings the stored world up to date with input (reconciler thread).
   void Apply(Input input);
+  // TellMemoOfReplacement reports to memo_ every object replacement adds,
+  // removes or changes against state_.
+  void TellMemoOfReplacement(const state::ClusterState& replacement);
   void ApplyEvent(Event& event);
   void MarkDirty(Clock::time_point at);
   Clock::time_point ReconcileDue() const;
