@@ -105,6 +105,25 @@ class SocketBuilder {
   // previous's when its entries are the same); false when key has none.
   bool BuildHost(const Host& key, const VirtualHostCache::Built* previous, SocketState& state,
                  size_t& reused, size_t& built) const;
+  // Candidates lists the hosts that could cover key on this socket:
+  // CoveringCandidates(key), or, when no claim and no entry hostname on the
+  // socket is a wildcard (the common case), only key itself and kAny, without
+  // building every parent wildcard of every hostname.
+  std::vector<Host> Candidates(const Host& key) const {
+    if (wildcards_) return CoveringCandidates(key);
+    std::vector<Host> candidates{key};
+    if (key.kind != ir::HostnameKind::kAny) candidates.push_back(Host{});
+    return candidates;
+  }
+  // NoteWildcards sets wildcards_ for the hosts state holds.
+  void NoteWildcards(const SocketState& state) {
+    auto wildcard = [](const Host& host) {
+      return host.kind != ir::HostnameKind::kExact && host.kind != ir::HostnameKind::kAny;
+    };
+    wildcards_ = std::any_of(socket_.claims.begin(), socket_.claims.end(), wildcard) ||
+                 std::any_of(state.buckets.begin(), state.buckets.end(),
+                             [&](const auto& bucket) { return wildcard(bucket.first); });
+  }
   size_t PositionOf(const RouteEntry* entry) const {
     return std::lower_bound(by_address_.begin(), by_address_.end(),
                             std::make_pair(entry, size_t{0}))
@@ -121,6 +140,7 @@ class SocketBuilder {
   const Socket& socket_;
   const std::vector<size_t>& positions_;  // the socket's entries in draft order
   std::vector<std::pair<const RouteEntry*, size_t>> by_address_;  // sorted
+  bool wildcards_ = true;                                         // see Candidates
 };
 
 SocketState SocketBuilder::Build(SocketState* previous, size_t& reused, size_t& built) {
@@ -171,6 +191,7 @@ SocketState SocketBuilder::BuildAll(SocketState* previous, size_t& reused, size_
   for (size_t position : positions_) {
     state.buckets[entries_[position]->hostname].push_back(entries_[position]);
   }
+  NoteWildcards(state);
   auto build = [&](const Host& key) {
     const VirtualHostCache::Built* before = nullptr;
     if (previous != nullptr) {
@@ -198,6 +219,7 @@ SocketState SocketBuilder::BuildChanged(SocketState state, const std::set<Host>&
     if (changed.contains(entry->hostname)) state.buckets[entry->hostname].push_back(entry);
   }
   state.entry_addresses = Addresses();
+  NoteWildcards(state);
   // The virtual hosts a changed hostname can reach: its own, and, for a
   // wildcard, every hostname it covers (claims are always among the hosts).
   std::set<Host> affected;
@@ -270,7 +292,7 @@ SocketState SocketBuilder::BuildChanged(SocketState state, const std::set<Host>&
 
 bool SocketBuilder::BuildHost(const Host& key, const VirtualHostCache::Built* previous,
                               SocketState& state, size_t& reused, size_t& built) const {
-  std::vector<Host> candidates = CoveringCandidates(key);
+  std::vector<Host> candidates = Candidates(key);
   // The most specific listener hostname covering key owns its requests.
   std::optional<Specificity> owner;
   const Host* owner_claim = nullptr;
