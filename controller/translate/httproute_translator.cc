@@ -402,7 +402,10 @@ void TranslateHttpRoutes(const state::ClusterState& state, const Options& option
   statuses.reserve(statuses.size() + state.http_routes.size());
   StatusDocuments documents;
   std::optional<HttpRouteMemo::Cursor> cursor;
-  if (memo != nullptr) cursor.emplace(*memo);
+  if (memo != nullptr) {
+    memo->CheckGateways(gateways);
+    cursor.emplace(*memo);
+  }
   for (const auto& [key, object] : state.http_routes) {
     if (const HttpRouteOutcome* known = cursor ? cursor->Find(key) : nullptr) {
       draft.entries.insert(draft.entries.end(), known->entries.begin(), known->entries.end());

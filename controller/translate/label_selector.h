@@ -24,11 +24,14 @@ class LabelSelector {
   // selector matches everything.
   bool Matches(const Labels& labels) const;
 
+  bool operator==(const LabelSelector&) const = default;
+
  private:
   struct Requirement {
     std::string key;
     std::string op;  // In, NotIn, Exists, DoesNotExist
     std::vector<std::string> values;
+    bool operator==(const Requirement&) const = default;
   };
   std::vector<Requirement> requirements_;
 };

@@ -43,6 +43,25 @@ void HttpRouteMemo::Changed(std::string_view kind, const std::string& key,
   }
 }
 
+void HttpRouteMemo::CheckGateways(const GatewayModels& gateways) {
+  std::vector<GatewayShape> shapes;
+  shapes.reserve(gateways.size());
+  for (const auto& [key, gateway] : gateways) {
+    GatewayShape& shape = shapes.emplace_back();
+    shape.key = key;
+    shape.rank = gateway.rank;
+    shape.accepted = gateway.accepted.status;
+    for (const GatewayListener& listener : gateway.listeners) {
+      shape.listeners.push_back({listener.name, listener.port, listener.hostname, listener.tls,
+                                 listener.from, listener.selector, listener.allows_http_route,
+                                 listener.programmed, listener.sockets});
+    }
+  }
+  if (shapes == gateways_) return;
+  Clear();
+  gateways_ = std::move(shapes);
+}
+
 void HttpRouteMemo::Clear() {
   outcomes_.clear();
   dependents_.clear();

@@ -32,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controller/translate/config_draft.h"
+#include "controller/translate/gateway_translator.h"
 #include "controller/translate/service_index.h"
 #include "controller/translate/translate.h"
 
@@ -64,6 +65,14 @@ class HttpRouteMemo {
   // Clear forgets every outcome (the whole world was replaced).
   void Clear();
 
+  // CheckGateways forgets every outcome when the Gateways that routes attach
+  // to differ, in anything attachment reads, from those the outcomes were
+  // computed against. Changed reports Gateway-level objects, but a
+  // Gateway's translation also depends on time (a certificate that expires
+  // takes its listener out of service) and on whatever else no event
+  // reports: this is the safety net. Called at the start of every pass.
+  void CheckGateways(const GatewayModels& gateways);
+
   const HttpRouteOutcome* Find(const std::string& route_key) const;
   void Store(const std::string& route_key, HttpRouteOutcome outcome);
 
@@ -84,9 +93,31 @@ class HttpRouteMemo {
   size_t size() const { return outcomes_.size(); }
 
  private:
+  // GatewayShape is what route attachment reads from one GatewayModel.
+  struct ListenerShape {
+    std::string name;
+    int64_t port = 0;
+    Host hostname;
+    bool tls = false;
+    FromNamespaces from = FromNamespaces::kSame;
+    std::optional<LabelSelector> selector;
+    bool allows_http_route = true;
+    bool programmed = false;
+    std::vector<SocketKey> sockets;
+    bool operator==(const ListenerShape&) const = default;
+  };
+  struct GatewayShape {
+    std::string key;
+    size_t rank = 0;
+    bool accepted = false;
+    std::vector<ListenerShape> listeners;
+    bool operator==(const GatewayShape&) const = default;
+  };
+
   void Forget(const std::string& route_key);
   void ForgetDependents(const std::string& service_key);
 
+  std::vector<GatewayShape> gateways_;                // as the outcomes saw them
   std::map<std::string, HttpRouteOutcome> outcomes_;  // by route key, as ClusterState sorts
 
   // Service "namespace/name" -> keys of the routes whose outcome looked it up.

@@ -152,6 +152,22 @@ TEST(TranslateMemoTest, RemembersEveryRouteAndForgetsOnlyWhatAChangeTouches) {
   EXPECT_EQ(memo.http_routes.size(), 0u);
 }
 
+TEST(TranslateMemoTest, AGatewayChangeNoEventReportedStillReachesEveryRoute) {
+  // A Gateway's translation can change with nothing to report (a
+  // certificate expiring): the memo compares the Gateways routes attach to
+  // on every pass. Here the change is made without telling the memo.
+  Options options;
+  state::ClusterState state = testing::LoadYaml(kWorld, &options);
+  TranslateMemo memo;
+  Translate(state, options, &memo);
+  state.gateways.at("infra/gw")["spec"]["listeners"][0]["hostname"] = "b.example.com";
+  ExpectSameAsWithoutMemo(state, options, memo, "listener hostname changed unreported");
+  const Result result = Translate(state, options, &memo);
+  const nlohmann::json* status = testing::FindStatus(result, "HTTPRoute", "apps", "uses-a");
+  ASSERT_NE(status, nullptr);
+  EXPECT_EQ((*status)["parents"][0]["conditions"][0]["reason"], "NoMatchingListenerHostname");
+}
+
 TEST(TranslateMemoTest, UnchangedVirtualHostsAreTheSameObjects) {
   Options options;
   state::ClusterState state = testing::LoadYaml(kWorld, &options);
