@@ -121,10 +121,7 @@ void Reconciler::Stop() {
 bool Reconciler::IsRelevant(std::string_view kind, const nlohmann::json& object) const {
   if (!published_once_) return true;
   if (kind == state::kEndpointSlice) {
-    const nlohmann::json& metadata = object.value("metadata", nlohmann::json::object());
-    const nlohmann::json& labels = metadata.value("labels", nlohmann::json::object());
-    std::string service = labels.value("kubernetes.io/service-name", "");
-    return service_references_.Contains(metadata.value("namespace", "") + "/" + service);
+    return service_references_.Contains(state::SliceService(object));
   }
   if (kind == state::kService) {
     return service_references_.Contains(state::ObjectKey(object)) ||
@@ -150,23 +147,17 @@ void Reconciler::ApplyEvent(Event& event) {
   state::ObjectMap* map = state_.MapFor(event.kind);
   if (map == nullptr) return;
   auto it = map->find(event.key);
-  // The memo forgets what the change can touch. An unreferenced Secret
-  // cannot touch a route (the memo would otherwise forget every route).
-  auto tell_memo = [&](const nlohmann::json* before, const nlohmann::json* after, bool relevant) {
-    if (event.kind != state::kSecret || relevant)
-      memo_.Changed(event.kind, event.key, before, after);
-  };
   if (!event.object) {
     if (it == map->end()) return;
     const bool relevant = IsRelevant(event.kind, it->second);
-    tell_memo(&it->second, nullptr, relevant);
+    memo_.Changed(event.kind, event.key, &it->second, nullptr);
     map->erase(it);
     if (relevant) MarkDirty(event.at);
     return;
   }
   if (it == map->end()) {
     const bool relevant = IsRelevant(event.kind, *event.object);
-    tell_memo(nullptr, &*event.object, relevant);
+    memo_.Changed(event.kind, event.key, nullptr, &*event.object);
     map->emplace(std::move(event.key), std::move(*event.object));
     if (relevant) MarkDirty(event.at);
     return;
@@ -180,7 +171,7 @@ void Reconciler::ApplyEvent(Event& event) {
   // A Service the live table did not use becomes relevant only if some
   // route starts using it, which that route's own event reports.
   const bool relevant = IsRelevant(event.kind, *event.object) || IsRelevant(event.kind, it->second);
-  tell_memo(&it->second, &*event.object, relevant);
+  memo_.Changed(event.kind, event.key, &it->second, &*event.object);
   it->second = std::move(*event.object);
   if (relevant) MarkDirty(event.at);
 }

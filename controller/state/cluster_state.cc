@@ -30,6 +30,19 @@ std::string ObjectKey(const nlohmann::json& object) {
   return ns + "/" + name;
 }
 
+std::string SliceService(const nlohmann::json& slice) {
+  if (!slice.is_object()) return "";
+  auto metadata = slice.find("metadata");
+  if (metadata == slice.end() || !metadata->is_object()) return "";
+  auto labels = metadata->find("labels");
+  if (labels == metadata->end() || !labels->is_object()) return "";
+  auto service = labels->find(kServiceNameLabel);
+  if (service == labels->end() || !service->is_string()) return "";
+  auto ns = metadata->find("namespace");
+  const std::string prefix = ns != metadata->end() && ns->is_string() ? ns->get<std::string>() : "";
+  return prefix + "/" + service->get<std::string>();
+}
+
 bool IsNamespacedKind(std::string_view kind) {
   return !(kind == kIngressClass || kind == kGatewayClass || kind == kNamespace);
 }

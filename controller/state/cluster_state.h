@@ -59,6 +59,14 @@ struct ClusterState {
 // cluster-scoped ones (no metadata.namespace).
 std::string ObjectKey(const nlohmann::json& object);
 
+// kServiceNameLabel names the Service an EndpointSlice belongs to.
+inline constexpr std::string_view kServiceNameLabel = "kubernetes.io/service-name";
+
+// SliceService returns "namespace/service" of the Service an EndpointSlice
+// belongs to (its kServiceNameLabel), or "" when it names none. Never
+// throws: anything malformed reads as "".
+std::string SliceService(const nlohmann::json& slice);
+
 // IsNamespacedKind tells whether objects of kind live in a namespace.
 bool IsNamespacedKind(std::string_view kind);
 

@@ -119,22 +119,25 @@ void StatusWriter::Update(const std::vector<translate::ObjectStatus>& statuses) 
   std::set<ObjectId> seen;
   std::lock_guard lock(mutex_);
   for (const translate::ObjectStatus& status : statuses) {
-    std::optional<ObjectId> id = IdFor(status.kind, status.ns, status.name);
-    if (!id) continue;
-    auto it = desired_.find(*id);
-    if (it == desired_.end()) {
-      MarkDirtyLocked(*id);
-      it = desired_.emplace(*id, status).first;
-    } else if (!(it->second == status)) {
-      MarkDirtyLocked(*id);
-      it->second = status;
-    }
-    seen.insert(seen.end(), it->first);
+    if (std::optional<ObjectId> id = SetDesiredLocked(status)) seen.insert(seen.end(), *id);
   }
   if (seen.size() == desired_.size()) return;
   for (auto it = desired_.begin(); it != desired_.end();) {
     it = seen.contains(it->first) ? std::next(it) : desired_.erase(it);
   }
+}
+
+std::optional<StatusWriter::ObjectId> StatusWriter::SetDesiredLocked(
+    const translate::ObjectStatus& status) {
+  std::optional<ObjectId> id = IdFor(status.kind, status.ns, status.name);
+  if (!id) return std::nullopt;
+  auto [it, inserted] = desired_.try_emplace(*id, status);
+  if (!inserted) {
+    if (it->second == status) return id;
+    it->second = status;
+  }
+  MarkDirtyLocked(*id);
+  return id;
 }
 
 void StatusWriter::Apply(const translate::StatusDelta& delta) {
@@ -144,16 +147,7 @@ void StatusWriter::Apply(const translate::StatusDelta& delta) {
     if (std::optional<ObjectId> id = IdFor(status.kind, status.ns, status.name))
       desired_.erase(*id);
   }
-  for (const translate::ObjectStatus& status : delta.changed) {
-    std::optional<ObjectId> id = IdFor(status.kind, status.ns, status.name);
-    if (!id) continue;
-    auto [it, inserted] = desired_.try_emplace(*id, status);
-    if (!inserted) {
-      if (it->second == status) continue;
-      it->second = status;
-    }
-    MarkDirtyLocked(*id);
-  }
+  for (const translate::ObjectStatus& status : delta.changed) SetDesiredLocked(status);
 }
 
 void StatusWriter::Observe(std::string_view kind, const nlohmann::json& object) {

@@ -168,6 +168,9 @@ class StatusWriter {
                        std::optional<std::chrono::seconds>* retry_after);
   bool Leading() const;
   void MarkAllDirtyLocked();
+  // SetDesiredLocked records status as wanted, marking it dirty when it
+  // differs from what was wanted; returns its id (null: not a kind we write).
+  std::optional<ObjectId> SetDesiredLocked(const translate::ObjectStatus& status);
   void MarkDirtyLocked(const ObjectId& id);
   std::string Now() const;
 

@@ -3,25 +3,8 @@
 #include <utility>
 
 #include "controller/state/cluster_state.h"
-#include "controller/translate/object_meta.h"
 
 namespace atrium::translate {
-namespace {
-
-// SliceService returns "namespace/service" of the Service an EndpointSlice
-// belongs to (its kubernetes.io/service-name label), or nullopt.
-std::optional<std::string> SliceService(const std::string& slice_key, const nlohmann::json* slice) {
-  if (slice == nullptr || !slice->is_object()) return std::nullopt;
-  auto metadata = slice->find("metadata");
-  if (metadata == slice->end() || !metadata->is_object()) return std::nullopt;
-  auto labels = metadata->find("labels");
-  if (labels == metadata->end() || !labels->is_object()) return std::nullopt;
-  auto service = labels->find("kubernetes.io/service-name");
-  if (service == labels->end() || !service->is_string()) return std::nullopt;
-  return SplitKey(slice_key).first + "/" + service->get<std::string>();
-}
-
-}  // namespace
 
 void HttpRouteMemo::Changed(std::string_view kind, const std::string& key,
                             const nlohmann::json* before, const nlohmann::json* after) {
@@ -32,12 +15,13 @@ void HttpRouteMemo::Changed(std::string_view kind, const std::string& key,
   } else if (kind == state::kEndpointSlice) {
     // A slice may have moved between Services (its label changed): both
     // Services' routes read it.
-    std::optional<std::string> old_service = SliceService(key, before);
-    std::optional<std::string> new_service = SliceService(key, after);
-    if (old_service) ForgetDependents(*old_service);
-    if (new_service && new_service != old_service) ForgetDependents(*new_service);
-  } else if (kind == state::kIngress || kind == state::kIngressClass) {
-    // HTTPRoutes never read them.
+    const std::string old_service = before != nullptr ? state::SliceService(*before) : "";
+    const std::string new_service = after != nullptr ? state::SliceService(*after) : "";
+    if (!old_service.empty()) ForgetDependents(old_service);
+    if (!new_service.empty() && new_service != old_service) ForgetDependents(new_service);
+  } else if (kind == state::kIngress || kind == state::kIngressClass || kind == state::kSecret) {
+    // HTTPRoutes never read them. (A Secret reaches routes only through a
+    // listener's certificates, which CheckGateways sees.)
   } else {
     Clear();
   }

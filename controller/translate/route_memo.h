@@ -11,10 +11,10 @@
 //   - an HTTPRoute: that route;
 //   - a Service, or an EndpointSlice of a Service: the routes that looked
 //     that Service up (backends carry its ports and endpoints);
-//   - an Ingress or IngressClass: nothing (HTTPRoutes never read them);
-//   - a Gateway, GatewayClass, ReferenceGrant, Namespace or Secret: every
-//     route (attachment, listener hostnames, grants, namespace labels,
-//     listener programming).
+//   - an Ingress, IngressClass or Secret: nothing (HTTPRoutes never read
+//     them; a Secret matters only to a listener, which CheckGateways sees);
+//   - a Gateway, GatewayClass, ReferenceGrant or Namespace: every route
+//     (attachment, listener hostnames, grants, namespace labels).
 // Translation options must not change while the memo is in use.
 //
 // Pure data, no I/O; not thread-safe (the reconciler thread owns it).

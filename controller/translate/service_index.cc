@@ -9,8 +9,6 @@
 namespace atrium::translate {
 namespace {
 
-constexpr std::string_view kServiceNameLabel = "kubernetes.io/service-name";
-
 std::string JoinKey(std::string_view ns, std::string_view name) {
   std::string key(ns);
   key += '/';
@@ -174,7 +172,7 @@ ServiceIndex::ServiceIndex(const state::ClusterState& state, ProblemList& proble
       const size_t problems_before = problems.size();
       try {
         ObjectMeta meta = ParseObjectMeta(object);
-        auto label = meta.labels.find(std::string(kServiceNameLabel));
+        auto label = meta.labels.find(std::string(state::kServiceNameLabel));
         if (label != meta.labels.end()) {  // else not owned by a Service
           fresh.slice = ParseSlice(meta, object, problems);
           if (fresh.slice) fresh.service_key = JoinKey(meta.ns, label->second);

@@ -145,6 +145,9 @@ TEST(TranslateMemoTest, RemembersEveryRouteAndForgetsOnlyWhatAChangeTouches) {
   // A Service nobody uses, an Ingress: nothing is forgotten.
   memo.Changed(state::kService, "apps/unused", nullptr, nullptr);
   memo.Changed(state::kIngress, "apps/web", nullptr, nullptr);
+  // A Secret reaches routes only through listener certificates, which the
+  // memo compares on every pass (CheckGateways).
+  memo.Changed(state::kSecret, "infra/cert", nullptr, nullptr);
   EXPECT_EQ(memo.http_routes.size(), 2u);
 
   // A Gateway change can touch every route.
