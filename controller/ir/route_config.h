@@ -17,6 +17,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "base/boxed_optional.h"
 #include "base/shared_value.h"
 
 namespace atrium::ir {
@@ -132,13 +133,15 @@ struct Cors {
 };
 
 // Filters that apply to a route rule or to one backend of it.
+// Boxed (base/boxed_optional.h): most routes set none of them, and a route
+// is copied several times on its way to the table.
 struct Filters {
-  std::optional<HeaderModifier> request_headers;
-  std::optional<HeaderModifier> response_headers;
-  std::optional<RequestRedirect> redirect;
-  std::optional<UrlRewrite> rewrite;
+  BoxedOptional<HeaderModifier> request_headers;
+  BoxedOptional<HeaderModifier> response_headers;
+  BoxedOptional<RequestRedirect> redirect;
+  BoxedOptional<UrlRewrite> rewrite;
   std::vector<RequestMirror> mirrors;
-  std::optional<Cors> cors;
+  BoxedOptional<Cors> cors;
   bool operator==(const Filters&) const = default;
 };
 

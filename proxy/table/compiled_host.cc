@@ -1,9 +1,13 @@
 #include "proxy/table/compiled_host.h"
 
+#include <algorithm>
+
 namespace atrium::table {
 
 // The fields Match reads for a path-only route share the first cache line.
-static_assert(sizeof(PathIndex) + sizeof(void*) + sizeof(uint32_t) <= 64);
+static_assert(sizeof(PathIndex) + sizeof(std::shared_ptr<const RouteAction>) +
+                  2 * sizeof(uint32_t) <=
+              64);
 
 std::shared_ptr<const CompiledHost> CompiledHost::Build(const ir::VirtualHost& vhost,
                                                         uint16_t listener_port, bool listener_tls,
@@ -11,8 +15,12 @@ std::shared_ptr<const CompiledHost> CompiledHost::Build(const ir::VirtualHost& v
   // make_shared: the control block and the host's first line are one
   // allocation.
   auto host = std::make_shared<CompiledHost>(PassKey());
-  host->action_storage_.reserve(vhost.routes.size());
-  std::vector<PathIndex::Key> path_keys;
+  // First the matchers: a route whose regular expression RE2 rejects is
+  // left out, and the actions array is sized for the routes that remain.
+  std::vector<const ir::Route*> routes;
+  std::vector<std::unique_ptr<RouteMatcher>> matchers;  // by kept route; null: path only
+  routes.reserve(vhost.routes.size());
+  matchers.reserve(vhost.routes.size());
   for (const ir::Route& route : vhost.routes) {
     std::unique_ptr<RouteMatcher> matcher;
     if (!RouteMatcher::IsPathOnly(route.match)) {
@@ -23,7 +31,16 @@ std::shared_ptr<const CompiledHost> CompiledHost::Build(const ir::VirtualHost& v
         continue;
       }
     }
-    auto action = std::make_shared<RouteAction>();
+    routes.push_back(&route);
+    matchers.push_back(std::move(matcher));
+  }
+
+  std::shared_ptr<RouteAction[]> actions;
+  if (!routes.empty()) actions = std::make_shared<RouteAction[]>(routes.size());
+  std::vector<PathIndex::Key> path_keys;
+  for (uint32_t index = 0; index < routes.size(); ++index) {
+    const ir::Route& route = *routes[index];
+    RouteAction* action = &actions[index];
     action->name = route.name;
     action->filters = route.filters;
     action->backends.reserve(route.backends.size());
@@ -51,21 +68,38 @@ std::shared_ptr<const CompiledHost> CompiledHost::Build(const ir::VirtualHost& v
     action->listener_port = listener_port;
     action->listener_tls = listener_tls;
 
-    const auto index = static_cast<uint32_t>(host->action_storage_.size());
-    if (matcher != nullptr) {
-      host->tested_.emplace_back(index, std::move(matcher));
+    if (matchers[index] != nullptr) {
+      host->tested_.emplace_back(index, std::move(matchers[index]));
     } else if (route.match.path.kind == ir::PathMatchKind::kExact) {
       path_keys.push_back({PathIndex::Kind::kExact, route.match.path.value, index});
     } else {
       path_keys.push_back(
           {PathIndex::Kind::kPrefix, NormalizePrefix(route.match.path.value), index});
     }
-    host->action_storage_.push_back(std::move(action));
   }
   host->paths_ = PathIndex(path_keys);
-  host->actions_ = host->action_storage_.data();
+  host->first_action_ = std::shared_ptr<const RouteAction>(actions, actions.get());
   host->tested_count_ = static_cast<uint32_t>(host->tested_.size());
+  host->action_count_ = static_cast<uint32_t>(routes.size());
   return host;
+}
+
+CompiledHost::PrefetchHint CompiledHost::prefetch_hint() const {
+  // Enough lines for the slots and the key bytes of a host with a few dozen
+  // routes; a bigger host prefetches its first lines only.
+  constexpr size_t kMaxLines = 8;
+  PrefetchHint hint;
+  const HashIndex<uint32_t>& index = paths_.main_index();
+  if (!index.empty()) {
+    hint.path_data = index.storage();
+    hint.path_lines = static_cast<uint32_t>(std::min(kMaxLines, index.slot_bytes() / 64 + 2));
+  }
+  // A hint only (a prefetch never faults): libstdc++'s make_shared keeps the
+  // reference count in the 16 bytes before the array.
+  if (first_action_ != nullptr) {
+    hint.count = reinterpret_cast<const std::byte*>(first_action_.get()) - 8;
+  }
+  return hint;
 }
 
 }  // namespace atrium::table

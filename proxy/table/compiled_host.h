@@ -13,6 +13,7 @@
 // Thread safety: Build runs on the writer thread; Match may run on any
 // number of threads concurrently and never locks or allocates.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -51,9 +52,17 @@ class alignas(64) CompiledHost {
   }
 
   // action is the action of route index (a Match result other than kNoRoute).
-  const std::shared_ptr<const RouteAction>& action(uint32_t index) const { return actions_[index]; }
+  // Every action of the host lives in one allocation with one reference
+  // count, which the returned pointer shares (the aliasing constructor): a
+  // lookup reads no array of pointers, and after a publish the first lookup
+  // of a host brings its count into the reader's cache for all its routes.
+  std::shared_ptr<const RouteAction> action(uint32_t index) const {
+    return std::shared_ptr<const RouteAction>(first_action_, first_action_.get() + index);
+  }
 
-  const std::vector<std::shared_ptr<const RouteAction>>& actions() const { return action_storage_; }
+  // action_count is the number of routes compiled (those RE2 rejected are
+  // left out).
+  uint32_t action_count() const { return action_count_; }
   const std::vector<std::string>& errors() const { return errors_; }
   // endpoint_sets lists the (backend name, set) pairs the actions use, in
   // order, without repeats in a row: what a reused host hands to the
@@ -62,6 +71,22 @@ class alignas(64) CompiledHost {
       const {
     return endpoint_sets_;
   }
+
+  // PrefetchHint is where a lookup of this host reads after the host's first
+  // line, so that a reader can ask for it all at once, before that line
+  // arrives: after a publish the three lines are otherwise fetched one after
+  // the other, each from the writer's core.
+  struct PrefetchHint {
+    const std::byte* path_data = nullptr;  // PathIndex::main_index storage
+    const std::byte* count = nullptr;      // the actions' reference count
+    uint32_t path_lines = 0;               // cache lines from path_data
+
+    void Prefetch() const {
+      for (uint32_t i = 0; i < path_lines; ++i) __builtin_prefetch(path_data + 64 * i, 0, 3);
+      __builtin_prefetch(count, 1, 3);
+    }
+  };
+  PrefetchHint prefetch_hint() const;
 
   struct PassKey {
    private:
@@ -73,13 +98,15 @@ class alignas(64) CompiledHost {
  private:
   // The first cache line holds everything a lookup of a path-only route
   // reads from the host, so a cold host costs one miss here.
-  PathIndex paths_;                                              // path-only routes
-  const std::shared_ptr<const RouteAction>* actions_ = nullptr;  // action_storage_.data()
-  uint32_t tested_count_ = 0;                                    // tested_.size()
+  PathIndex paths_;  // path-only routes
+  // The actions in precedence order, one array (make_shared<RouteAction[]>):
+  // points at the first, and owns them all.
+  std::shared_ptr<const RouteAction> first_action_;
+  uint32_t tested_count_ = 0;  // tested_.size()
+  uint32_t action_count_ = 0;
 
   // Routes that must be tested, ascending by index.
   std::vector<std::pair<uint32_t, std::unique_ptr<RouteMatcher>>> tested_;
-  std::vector<std::shared_ptr<const RouteAction>> action_storage_;  // in precedence order
   std::vector<std::string> errors_;
   std::vector<std::pair<std::string, std::shared_ptr<const EndpointSet>>> endpoint_sets_;
 };

@@ -93,6 +93,12 @@ class HashIndex {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
+  // storage is where Find reads (the slots, then the key bytes), for a
+  // caller that prefetches; nullptr when empty. slot_bytes is the size of
+  // the slots; the key bytes follow them.
+  const std::byte* storage() const { return storage_.get(); }
+  size_t slot_bytes() const { return size_ == 0 ? 0 : (size_t{mask_} + 1) * sizeof(Slot); }
+
  private:
   static constexpr uint32_t kEmpty = std::numeric_limits<uint32_t>::max();
 

@@ -14,6 +14,7 @@
 // of threads concurrently. Find never allocates.
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,9 +28,48 @@ namespace atrium::table {
 
 inline constexpr size_t kMaxHostLength = 255;
 
+// LastColon returns the position of the last ':' in s, or npos. It scans
+// backwards a word at a time (a port is at the end): on a Host header this
+// is cheaper than a call to memrchr.
+inline size_t LastColon(std::string_view s) {
+  constexpr uint64_t kLowBits = 0x7f7f7f7f7f7f7f7full;
+  // The high bit of every byte of word that is ':', and no other bit (no
+  // borrow runs from one byte into the next).
+  const auto colons = [](uint64_t word) {
+    const uint64_t x = word ^ (0x0101010101010101ull * ':');
+    return ~(((x & kLowBits) + kLowBits) | x) & ~kLowBits;
+  };
+  const char* p = s.data();
+  size_t i = s.size();
+  for (; i >= 8; i -= 8) {
+    const uint64_t found = colons(LoadWord(p + i - 8));
+    if (found != 0) return i - 8 + static_cast<size_t>(63 - std::countl_zero(found)) / 8;
+  }
+  if (i == 0) return std::string_view::npos;
+  if (s.size() >= 8) {
+    // The first word overlaps bytes already scanned, which hold no ':'.
+    const uint64_t found = colons(LoadWord(p));
+    if (found == 0) return std::string_view::npos;
+    return static_cast<size_t>(63 - std::countl_zero(found)) / 8;
+  }
+  while (i > 0) {
+    if (p[--i] == ':') return i;
+  }
+  return std::string_view::npos;
+}
+
 // HostWithoutPort strips a port ("a.b:80" -> "a.b", "[::1]:80" -> "[::1]")
 // and then one trailing dot; it does not change case.
-std::string_view HostWithoutPort(std::string_view host);
+inline std::string_view HostWithoutPort(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    const size_t close = host.find(']');
+    host = host.substr(0, close == std::string_view::npos ? host.size() : close + 1);
+  } else if (const size_t colon = LastColon(host); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  return host;
+}
 
 // HostIndexKey is the key a configured hostname of kind is stored under:
 // the normalized hostname, or for wildcards its suffix ("*.Example.com" ->

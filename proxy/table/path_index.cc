@@ -8,7 +8,8 @@
 
 namespace atrium::table {
 
-PathIndex::PathIndex(const std::vector<Key>& keys) : seed_(RandomHashSeed()) {
+PathIndex::PathIndex(const std::vector<Key>& keys) {
+  const uint64_t seed = RandomHashSeed();
   // HashIndex keeps the first of equal keys, so insert in precedence order.
   std::vector<const Key*> ordered;
   ordered.reserve(keys.size());
@@ -19,7 +20,7 @@ PathIndex::PathIndex(const std::vector<Key>& keys) : seed_(RandomHashSeed()) {
   std::vector<HashIndex<uint32_t>::Item> prefix;
   for (const Key* key : ordered) {
     uint32_t depth = 0;
-    const uint64_t hash = HashPath(seed_, key->path, &depth);
+    const uint64_t hash = HashPath(seed, key->path, &depth);
     if (key->kind == Kind::kExact) {
       exact.push_back({hash, key->path, key->route});
     } else {

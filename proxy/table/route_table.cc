@@ -154,7 +154,14 @@ size_t CompileCache::reused_certificate_sets() const {
 struct RouteTable::CompiledListener {
   ListenerKey key;
   const HostIndex<uint32_t>* host_index = nullptr;  // owned by shared_host_index
-  std::vector<const CompiledHost*> hosts;           // by position; owned by owned_hosts
+  // By position; the hosts are owned by owned_hosts. Each host's prefetch
+  // hint sits next to its pointer, so that a lookup asks for the host and
+  // everything it will read of it at once.
+  struct HostRef {
+    const CompiledHost* host;
+    CompiledHost::PrefetchHint hint;
+  };
+  std::vector<HostRef> hosts;
   std::shared_ptr<const HostIndex<uint32_t>> shared_host_index;
   std::vector<std::shared_ptr<const CompiledHost>> owned_hosts;
   // By position, like hosts: the ir::VirtualHost::sni_scope of each host.
@@ -230,9 +237,9 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
       if (errors != nullptr) {
         errors->insert(errors->end(), host->errors().begin(), host->errors().end());
       }
-      table->route_count_ += host->actions().size();
+      table->route_count_ += host->action_count();
       ++table->host_count_;
-      compiled.hosts.push_back(host.get());
+      compiled.hosts.push_back({host.get(), host->prefetch_hint()});
       compiled.owned_hosts.push_back(std::move(host));
     }
 
@@ -293,15 +300,21 @@ std::vector<ListenerKey> RouteTable::Listeners() const {
   return keys;
 }
 
-const RouteTable::CompiledListener* RouteTable::FindListener(std::string_view address,
-                                                             uint16_t bind_port) const {
+// Inline: Lookup calls it on every request.
+inline const RouteTable::CompiledListener* RouteTable::FindListener(std::string_view address,
+                                                                    uint16_t bind_port) const {
   // A listener on the exact address wins over one on all addresses ("")
   // with the same port.
   const CompiledListener* listener = nullptr;
   for (const CompiledListener& candidate : listeners_) {
     if (candidate.key.bind_port != bind_port) continue;
-    if (candidate.key.address == address) return &candidate;
-    if (candidate.key.address.empty() && listener == nullptr) listener = &candidate;
+    // Most listeners bind all addresses: "" is told apart without memcmp.
+    if (candidate.key.address.empty()) {
+      if (address.empty()) return &candidate;
+      if (listener == nullptr) listener = &candidate;
+    } else if (candidate.key.address == address) {
+      return &candidate;
+    }
   }
   return listener;
 }
@@ -332,7 +345,9 @@ LookupResult RouteTable::Lookup(const RequestView& request) const {
       if (chosen == nullptr || listener->sni_scopes[*chosen] != scope) return result;
     }
   }
-  const CompiledHost* host = listener->hosts[*position];
+  const CompiledListener::HostRef& ref = listener->hosts[*position];
+  ref.hint.Prefetch();
+  const CompiledHost* host = ref.host;
   const uint32_t index = host->Match(request);
   if (index == CompiledHost::kNoRoute) return result;
   result.status = 0;

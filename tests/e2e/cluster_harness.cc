@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -223,6 +224,14 @@ void AtriumProcess::Start() {
                                    "--drain-timeout",
                                    "1s"};
   argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
+  // ATRIUM_E2E_WRAPPER runs atrium under a profiler ("heaptrack -o /tmp/h",
+  // "perf record -g -o /tmp/p.data"): how the benches are profiled.
+  if (const char* wrapper = std::getenv("ATRIUM_E2E_WRAPPER"); wrapper != nullptr) {
+    std::istringstream words(wrapper);
+    std::vector<std::string> prefix{std::istream_iterator<std::string>(words),
+                                    std::istream_iterator<std::string>()};
+    argv.insert(argv.begin(), prefix.begin(), prefix.end());
+  }
   process_ = std::make_unique<Process>(std::move(argv), options_.log_path);
 }
 
