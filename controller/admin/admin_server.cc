@@ -11,6 +11,7 @@
 #include <httplib.h>
 
 #include "controller/admin/admin_json.h"
+#include "controller/admin/chunked_streambuf.h"
 #include "controller/admin/metrics_text.h"
 #include "proxy/table/table_publisher.h"
 
@@ -132,10 +133,18 @@ void AdminServer::RegisterHandlers() {
 
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
     response.status = 200;
-    // Moved in, not set_content (which copies): the document is megabytes
-    // at thousands of routes.
-    response.body = RenderMetrics(sources_);
-    response.set_header("Content-Type", std::string(kMetricsContentType));
+    // Streamed in chunks as it is serialized: at thousands of routes the
+    // document is megabytes, and a scrape should not hold it all at once.
+    response.set_chunked_content_provider(
+        std::string(kMetricsContentType), [this](size_t, httplib::DataSink& sink) {
+          ChunkedStreambuf buffer(
+              [&sink](std::string_view chunk) { return sink.write(chunk.data(), chunk.size()); });
+          std::ostream out(&buffer);
+          WriteMetrics(sources_, out);
+          buffer.pubsync();
+          sink.done();
+          return true;
+        });
   });
 
   server_->Get("/admin/routes", [this](const httplib::Request&, httplib::Response& response) {

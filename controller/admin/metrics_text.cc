@@ -1,7 +1,6 @@
 #include "controller/admin/metrics_text.h"
 
 #include <algorithm>
-#include <atomic>
 #include <iterator>
 #include <limits>
 #include <set>
@@ -195,20 +194,16 @@ MetricFamily GenerationFamily(uint64_t generation) {
                            MetricType::Gauge, static_cast<double>(generation));
 }
 
-std::string RenderMetrics(const AdminSources& sources) {
+void WriteMetrics(const AdminSources& sources, std::ostream& out) {
   std::vector<MetricFamily> families;
   if (sources.control_plane_metrics) families = sources.control_plane_metrics->Collect();
   std::set<std::string> names;
   for (const auto& family : families) names.insert(family.name);
 
-  // At 5,000 routes the document is megabytes: it is written into one
-  // buffer sized from the previous scrape, and the per-route families go
+  // At 5,000 routes the document is megabytes: the per-route families go
   // through the serializer a batch at a time instead of as one family of
-  // 5,000 samples (see SerializeInBatches).
-  static std::atomic<size_t> last_size{0};
-  std::string buffer;
-  buffer.reserve(last_size.load(std::memory_order_relaxed) / 8 * 9);
-  std::ostringstream out(std::move(buffer), std::ios::out | std::ios::ate);
+  // 5,000 samples (see SerializeInBatches), and out is a stream to the
+  // scraper, not a buffer of the whole document.
   const prometheus::TextSerializer serializer;
   serializer.Serialize(out, families);
   families.clear();
@@ -240,9 +235,13 @@ std::string RenderMetrics(const AdminSources& sources) {
     if (take(generation, false)) families.push_back(std::move(generation));
   }
   serializer.Serialize(out, families);
-  std::string text = std::move(out).str();
-  last_size.store(text.size(), std::memory_order_relaxed);
-  return text;
+  out.flush();
+}
+
+std::string RenderMetrics(const AdminSources& sources) {
+  std::ostringstream out;
+  WriteMetrics(sources, out);
+  return std::move(out).str();
 }
 
 }  // namespace atrium::admin

@@ -9,6 +9,7 @@
 // series is bounded by the configuration.
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,9 +46,13 @@ std::vector<prometheus::MetricFamily> DataPlaneFamilies(const stats::StatsSnapsh
 // used when the control-plane registry does not provide that gauge itself.
 prometheus::MetricFamily GenerationFamily(uint64_t generation);
 
-// RenderMetrics builds the whole /metrics body. Families come from the
+// WriteMetrics writes the whole /metrics body to out. Families come from the
 // control-plane registry first; a data-plane family whose name the registry
 // already uses is left out, so no name is ever exposed twice. Any thread.
+// The admin server streams it to the scraper (chunked_streambuf.h).
+void WriteMetrics(const AdminSources& sources, std::ostream& out);
+
+// RenderMetrics is WriteMetrics into a string.
 std::string RenderMetrics(const AdminSources& sources);
 
 }  // namespace atrium::admin

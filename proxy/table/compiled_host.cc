@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "proxy/table/cache_demote.h"
+
 namespace atrium::table {
 
 // The fields Match reads for a path-only route share the first cache line.
@@ -100,6 +102,13 @@ CompiledHost::PrefetchHint CompiledHost::prefetch_hint() const {
     hint.count = reinterpret_cast<const std::byte*>(first_action_.get()) - 8;
   }
   return hint;
+}
+
+void CompiledHost::DemoteToSharedCache() const {
+  table::DemoteToSharedCache(this, 64);
+  paths_.DemoteToSharedCache();
+  const PrefetchHint hint = prefetch_hint();
+  if (hint.count != nullptr) table::DemoteToSharedCache(hint.count, 1);
 }
 
 }  // namespace atrium::table

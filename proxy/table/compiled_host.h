@@ -88,6 +88,10 @@ class alignas(64) CompiledHost {
   };
   PrefetchHint prefetch_hint() const;
 
+  // DemoteToSharedCache hands what a lookup reads of this host to the
+  // shared cache (cache_demote.h). Writer thread, before publishing.
+  void DemoteToSharedCache() const;
+
   struct PassKey {
    private:
     friend class CompiledHost;

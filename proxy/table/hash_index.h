@@ -13,6 +13,7 @@
 // Thread safety: immutable after construction; Find may run on any number
 // of threads concurrently.
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +26,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "proxy/table/cache_demote.h"
 #include "proxy/table/key_hash.h"
 
 namespace atrium::table {
@@ -98,6 +100,20 @@ class HashIndex {
   // the slots; the key bytes follow them.
   const std::byte* storage() const { return storage_.get(); }
   size_t slot_bytes() const { return size_ == 0 ? 0 : (size_t{mask_} + 1) * sizeof(Slot); }
+
+  // DemoteToSharedCache hands the slots and key bytes to the shared cache
+  // (cache_demote.h). Writer thread, before publishing.
+  void DemoteToSharedCache() const {
+    if (size_ == 0) return;
+    const Slot* slots = reinterpret_cast<const Slot*>(storage_.get());
+    size_t key_bytes = 0;
+    for (size_t i = 0; i <= mask_; ++i) {
+      if (slots[i].key_offset != kEmpty) {
+        key_bytes = std::max<size_t>(key_bytes, size_t{slots[i].key_offset} + slots[i].key_size);
+      }
+    }
+    table::DemoteToSharedCache(storage_.get(), slot_bytes() + key_bytes);
+  }
 
  private:
   static constexpr uint32_t kEmpty = std::numeric_limits<uint32_t>::max();

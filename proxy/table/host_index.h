@@ -117,6 +117,15 @@ class HostIndex {
     any_labels_ = HashIndex<Value>(any_labels);
   }
 
+  // DemoteToSharedCache hands what Find reads to the shared cache
+  // (cache_demote.h). Writer thread, before publishing.
+  void DemoteToSharedCache() const {
+    table::DemoteToSharedCache(this, sizeof(*this));
+    exact_.DemoteToSharedCache();
+    one_label_.DemoteToSharedCache();
+    any_labels_.DemoteToSharedCache();
+  }
+
   // Find returns the value of the most specific host for a raw Host header
   // value, or nullptr when none (not even a catch-all) applies.
   const Value* Find(std::string_view raw_host) const {

@@ -48,6 +48,13 @@ class PathIndex {
 
   bool empty() const { return exact_.empty() && prefix_.empty(); }
 
+  // DemoteToSharedCache hands what Find reads to the shared cache
+  // (cache_demote.h). Writer thread, before publishing.
+  void DemoteToSharedCache() const {
+    exact_.DemoteToSharedCache();
+    prefix_.DemoteToSharedCache();
+  }
+
   // The index most lookups read (the Prefix keys', else the Exact keys'),
   // for a caller that prefetches: see HashIndex::storage.
   const HashIndex<uint32_t>& main_index() const { return prefix_.empty() ? exact_ : prefix_; }

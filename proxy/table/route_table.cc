@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "proxy/table/cache_demote.h"
 #include "proxy/table/compiled_host.h"
 #include "proxy/table/host_index.h"
 
@@ -292,6 +293,17 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
 RouteTable::~RouteTable() { live_tables.fetch_sub(1, std::memory_order_relaxed); }
 
 int64_t RouteTable::LiveCount() { return live_tables.load(std::memory_order_relaxed); }
+
+void RouteTable::DemoteToSharedCache() const {
+  table::DemoteToSharedCache(this, sizeof(*this));
+  table::DemoteToSharedCache(listeners_.data(), listeners_.size() * sizeof(CompiledListener));
+  for (const CompiledListener& listener : listeners_) {
+    listener.host_index->DemoteToSharedCache();
+    table::DemoteToSharedCache(listener.hosts.data(),
+                               listener.hosts.size() * sizeof(CompiledListener::HostRef));
+    for (const CompiledListener::HostRef& ref : listener.hosts) ref.host->DemoteToSharedCache();
+  }
+}
 
 std::vector<ListenerKey> RouteTable::Listeners() const {
   std::vector<ListenerKey> keys;

@@ -173,6 +173,13 @@ class RouteTable {
   std::shared_ptr<const tls::ServerCertificate> SelectCertificate(
       std::string_view address, uint16_t bind_port, std::string_view server_name) const;
 
+  // DemoteToSharedCache moves what lookups read of this table out of the
+  // calling core's private caches into the cache every core shares
+  // (cache_demote.h), so that the first lookups on other cores do not each
+  // wait for lines held by the writer's core. A hint: it changes nothing
+  // observable. TablePublisher::Publish calls it; writer thread.
+  void DemoteToSharedCache() const;
+
   uint64_t generation() const { return generation_; }
   const ir::RouteConfig& config() const { return *config_; }
   std::vector<ListenerKey> Listeners() const;

@@ -76,6 +76,7 @@ void TablePublisher::Publish(std::unique_ptr<RouteTable> table) {
   // call_rcu requires a registered thread; the writer may be any thread.
   RcuThreadRegistration registration;
   const uint64_t generation = table->generation();
+  table->DemoteToSharedCache();
   ATRIUM_TSAN_RELEASE(&root_);
   RouteTable* old = rcu_xchg_pointer(&root_, table.release());
   generation_.store(generation, std::memory_order_release);

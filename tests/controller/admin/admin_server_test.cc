@@ -18,6 +18,7 @@
 
 #include "controller/admin/admin_json.h"
 #include "controller/admin/control_plane_metrics.h"
+#include "controller/admin/metrics_text.h"
 #include "controller/ir/route_config.h"
 #include "proxy/stats/worker_stats.h"
 #include "proxy/table/table_publisher.h"
@@ -153,6 +154,25 @@ TEST_F(AdminServerTest, MetricsServesTheTextFormatWithDataAndControlPlaneSeries)
   EXPECT_THAT(body, HasSubstr("atrium_route_table_last_publish_timestamp_seconds 1000\n"));
   EXPECT_THAT(body, HasSubstr("atrium_config_errors_total{kind=\"manifest\"} 2\n"));
   EXPECT_THAT(body, HasSubstr("atrium_translate_duration_seconds_count 0\n"));
+}
+
+// At thousands of routes /metrics is megabytes: it is streamed in chunks as
+// it is serialized, and the scraper still reads exactly the document.
+TEST_F(AdminServerTest, MetricsIsStreamedChunkedAndIsTheWholeDocument) {
+  for (int i = 0; i < 2000; ++i) {
+    stats_.worker(i % 2).RecordRequest("httproute/ns/route-" + std::to_string(i), "ns/svc:80", 200,
+                                       0.001);
+  }
+  uint16_t port = StartServer(Sources());
+  PublishSample(3);
+  httplib::Client client("127.0.0.1", port);
+  httplib::Result result = client.Get("/metrics");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(result->get_header_value("Transfer-Encoding"), "chunked");
+  EXPECT_THAT(result->get_header_value("Content-Type"), StartsWith("text/plain; version=0.0.4"));
+  EXPECT_GT(result->body.size(), 256U * 1024U);  // several chunks
+  EXPECT_EQ(result->body, RenderMetrics(Sources()));
 }
 
 TEST_F(AdminServerTest, MetricsTakesTheGenerationFromThePublisherWithoutARegistry) {
