@@ -204,8 +204,10 @@ class Writer {
               // One Service's endpoints move (as an EndpointSlice update
               // would): every route of one host changes, the rest do not.
               auto& hosts = config.listeners[0].virtual_hosts;
-              for (ir::Route& route : hosts[changed_host].Mutable().routes) {
-                for (ir::Endpoint& endpoint : route.backends[0].endpoints) endpoint.port ^= 1;
+              for (SharedValue<ir::Route>& route : hosts[changed_host].Mutable().routes) {
+                for (ir::Endpoint& endpoint : route.Mutable().backends[0].endpoints) {
+                  endpoint.port ^= 1;
+                }
               }
               changed_host = (changed_host + 1) % hosts.size();
               table = table::RouteTable::Compile(config, generation++, nullptr, &cache);

@@ -208,8 +208,11 @@ enum class HostnameKind {
 // (Ingress hosts, plain HTTP): the Host header alone decides.
 struct VirtualHost {
   HostnameKind kind = HostnameKind::kAny;
-  std::string hostname;       // lowercase; "*.example.com" for wildcards; "" for kAny
-  std::vector<Route> routes;  // in precedence order: the first match wins
+  std::string hostname;  // lowercase; "*.example.com" for wildcards; "" for kAny
+  // In precedence order: the first match wins. Shared with translate's
+  // route entries (and between the hosts and listeners a route serves),
+  // not copied into every host.
+  std::vector<SharedValue<Route>> routes;
   std::optional<std::string> sni_scope = std::nullopt;
   bool operator==(const VirtualHost&) const = default;
 };

@@ -56,7 +56,7 @@ struct RouteEntry {
   // source identifies the route's origin (object, rule, match); entries of
   // one source on one socket carry identical routes and are served once.
   std::string source;
-  ir::Route route;
+  SharedValue<ir::Route> route;  // the same object in every virtual host it serves
 };
 
 // Entries are shared: the HTTPRoute memo hands the same entries to every

@@ -225,8 +225,27 @@ std::vector<RouteHostname> ParseHostnames(const nlohmann::json& spec) {
 void AddRouteEntries(const ObjectMeta& meta, const std::vector<ParsedRule>& rules,
                      const Attachment& attachment, size_t gateway_rank, ConfigDraft& draft) {
   const GatewayListener& listener = *attachment.listener;
+  // One route per rule match on this listener, shared by the entries of
+  // every socket and hostname it serves (only redirects depend on the
+  // listener, through its port and protocol).
+  std::vector<SharedValue<ir::Route>> routes;
+  for (const ParsedRule& rule : rules) {
+    for (const ir::RouteMatch& match : rule.matches) {
+      ir::Route route;
+      route.name = "httproute/" + meta.ns + "/" + meta.name + "/rule/" + std::to_string(rule.index);
+      route.match = match;
+      route.filters = rule.filters;
+      route.backends = rule.backends;
+      route.direct_status = rule.direct_status;
+      route.timeouts = rule.timeouts;
+      route.retry = rule.retry;
+      ResolveRedirectPorts(route, static_cast<uint16_t>(listener.port), listener.tls);
+      routes.emplace_back(std::move(route));
+    }
+  }
   for (const SocketKey& socket : listener.sockets) {
     for (const RouteHostname& hostname : attachment.hostnames) {
+      size_t next_route = 0;
       for (const ParsedRule& rule : rules) {
         for (size_t m = 0; m < rule.matches.size(); ++m) {
           RouteEntry entry;
@@ -235,19 +254,10 @@ void AddRouteEntries(const ObjectMeta& meta, const std::vector<ParsedRule>& rule
           entry.hostname = hostname.host;
           entry.source = "HTTPRoute/" + meta.Key() + "/" + std::to_string(rule.index) + "/" +
                          std::to_string(m);
-          ir::Route& route = entry.route;
-          route.name =
-              "httproute/" + meta.ns + "/" + meta.name + "/rule/" + std::to_string(rule.index);
-          route.match = rule.matches[m];
-          route.filters = rule.filters;
-          route.backends = rule.backends;
-          route.direct_status = rule.direct_status;
-          route.timeouts = rule.timeouts;
-          route.retry = rule.retry;
-          ResolveRedirectPorts(route, static_cast<uint16_t>(listener.port), listener.tls);
+          entry.route = routes[next_route++];
           PrecedenceKey& key = entry.precedence;
           SetHostPrecedence(hostname.written, key);
-          SetMatchPrecedence(route.match, key);
+          SetMatchPrecedence(entry.route->match, key);
           key.gateway_rank = gateway_rank;
           key.creation_timestamp = meta.creation_timestamp;
           key.ns = meta.ns;

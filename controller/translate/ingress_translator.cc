@@ -403,9 +403,10 @@ bool ServeOn(uint16_t port, bool tls, std::vector<ir::TlsCertificate> certificat
     }
     // The default backend answers whatever no rule matches, on every host the
     // Ingresses serve.
+    const SharedValue<ir::Route> route = candidate->route;
     for (const Host& claim : ingress_claims) {
       draft.entries.push_back(std::make_shared<const RouteEntry>(
-          RouteEntry{socket_key, claim, claim, candidate->precedence, source, candidate->route}));
+          RouteEntry{socket_key, claim, claim, candidate->precedence, source, route}));
     }
   }
   return true;

@@ -56,8 +56,14 @@ TEST(RouteConfigTest, ValidateFindsEachKindOfProblem) {
        "duplicate virtual host"},
       {"bad redirect",
        [](RouteConfig& c) {
-         c.listeners[0].virtual_hosts[0].Mutable().routes[0].filters.redirect = RequestRedirect{};
-         c.listeners[0].virtual_hosts[0].Mutable().routes[0].filters.redirect->status_code = 200;
+         c.listeners[0].virtual_hosts[0].Mutable().routes[0].Mutable().filters.redirect =
+             RequestRedirect{};
+         c.listeners[0]
+             .virtual_hosts[0]
+             .Mutable()
+             .routes[0]
+             .Mutable()
+             .filters.redirect->status_code = 200;
        },
        "redirect status code 200"},
       {"tls without certificates", [](RouteConfig& c) { c.listeners[0].tls = true; },
@@ -71,11 +77,13 @@ TEST(RouteConfigTest, ValidateFindsEachKindOfProblem) {
        [](RouteConfig& c) { c.listeners[0].virtual_hosts[2].Mutable().hostname = "b.Example.com"; },
        "not lowercase"},
       {"route that cannot answer",
-       [](RouteConfig& c) { c.listeners[0].virtual_hosts[0].Mutable().routes[0].backends.clear(); },
+       [](RouteConfig& c) {
+         c.listeners[0].virtual_hosts[0].Mutable().routes[0].Mutable().backends.clear();
+       },
        "no backend"},
       {"bad mirror",
        [](RouteConfig& c) {
-         c.listeners[0].virtual_hosts[0].Mutable().routes[0].filters.mirrors.push_back(
+         c.listeners[0].virtual_hosts[0].Mutable().routes[0].Mutable().filters.mirrors.push_back(
              RequestMirror{"ns/m:80", {}, 5, 0});
        },
        "mirror fraction"},
@@ -97,7 +105,7 @@ TEST(RouteConfigTest, ToJsonRendersEverythingButPrivateKeys) {
   config.listeners[0].tls = true;
   config.listeners[0].certificates.push_back(
       TlsCertificate{{"a.example.com"}, "-----BEGIN CERTIFICATE-----", "SECRET-KEY-MATERIAL"});
-  Route& route = config.listeners[0].virtual_hosts[0].Mutable().routes[0];
+  Route& route = config.listeners[0].virtual_hosts[0].Mutable().routes[0].Mutable();
   route.match.method = "GET";
   route.match.headers.push_back({ValueMatchKind::kRegularExpression, "x", "a.*"});
   route.timeouts.request_ms = 1500;

@@ -299,7 +299,8 @@ ir::VirtualHost Host(std::string hostname, std::vector<ir::Route> routes) {
     host.kind = ir::HostnameKind::kExact;
   }
   host.hostname = std::move(hostname);
-  host.routes = std::move(routes);
+  host.routes.assign(std::make_move_iterator(routes.begin()),
+                     std::make_move_iterator(routes.end()));
   return host;
 }
 

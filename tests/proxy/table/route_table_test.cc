@@ -240,11 +240,11 @@ TEST(RouteTableTest, ListenersAreSelectedByBoundPortAndAddress) {
   any_address.virtual_hosts.push_back(Host(ir::HostnameKind::kAny, "", "any-address"));
   ir::Listener loopback = any_address;
   loopback.address = "127.0.0.2";
-  loopback.virtual_hosts[0].Mutable().routes[0].name = "loopback";
+  loopback.virtual_hosts[0].Mutable().routes[0].Mutable().name = "loopback";
   ir::Listener other_port = any_address;
   other_port.port = 9090;
   other_port.bind_port = 9090;
-  other_port.virtual_hosts[0].Mutable().routes[0].name = "other-port";
+  other_port.virtual_hosts[0].Mutable().routes[0].Mutable().name = "other-port";
   config.listeners = {any_address, loopback, other_port};
   auto table = RouteTable::Compile(config, 1);
 
