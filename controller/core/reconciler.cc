@@ -138,8 +138,13 @@ void Reconciler::MarkDirty(Clock::time_point at) {
 }
 
 Clock::time_point Reconciler::ReconcileDue() const {
-  // Coalesce: wait until the world has been quiet for the hold-off, or the
-  // maximum hold-off since the first change has passed.
+  // A change that finds the reconciler idle since at least a hold-off ago
+  // is reconciled at once: nothing is in flight to coalesce it with, and
+  // waiting would only add the hold-off to its propagation. Changes that
+  // follow it within the hold-off (the rest of a burst, arriving while that
+  // pass runs) coalesce: they wait until the world has been quiet for the
+  // hold-off, or the maximum hold-off since the first of them has passed.
+  if (*first_change_ >= idle_since_ + options_.holdoff) return *first_change_;
   return std::min(last_change_ + options_.holdoff, *first_change_ + options_.max_holdoff);
 }
 
@@ -237,6 +242,7 @@ void Reconciler::Loop() {
     dirty_ = false;
     std::optional<Clock::time_point> first_change = std::exchange(first_change_, std::nullopt);
     ReconcileOnce(first_change);
+    idle_since_ = Clock::now();
     std::lock_guard lock(mutex_);
     ++reconciles_;
     changed_.notify_all();

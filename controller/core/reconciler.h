@@ -3,7 +3,8 @@
 // Reconciler is the single, serialized writer of the route table. Sources
 // (the API server informers, or the --manifests DIR watcher) only change the
 // stored objects and mark the world dirty; the reconciler's own thread
-// coalesces bursts (a hold-off delay, bounded by a maximum hold-off), then
+// coalesces bursts (a hold-off delay, bounded by a maximum hold-off; an
+// isolated change goes through at once), then
 // runs translate -> validate -> compile -> publish (RCU) -> status.
 //
 // It is level-based: each pass reads the whole current state, never the
@@ -50,7 +51,9 @@ using Clock = std::chrono::steady_clock;
 
 struct ReconcilerOptions {
   translate::Options translate;
-  // Wait this long after a change for more changes before reconciling...
+  // Wait this long after a change for more changes before reconciling
+  // (a change that finds the reconciler idle this long is reconciled at
+  // once: there is no burst yet to coalesce it with)...
   std::chrono::milliseconds holdoff{2};
   // ...but never longer than this after the first change of a burst.
   std::chrono::milliseconds max_holdoff{50};
@@ -178,6 +181,7 @@ class Reconciler {
   bool dirty_ = false;
   std::optional<Clock::time_point> first_change_;
   Clock::time_point last_change_;
+  Clock::time_point idle_since_;  // when the last pass ended (see ReconcileDue)
   bool published_once_ = false;
   // What the live table references, so unrelated events skip the rebuild.
   ServiceReferences service_references_;

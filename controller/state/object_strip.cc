@@ -35,6 +35,26 @@ void StripSecretData(nlohmann::json& object) {
   }
 }
 
+// StripEndpoints keeps of each endpoint what translate reads: its addresses
+// and its ready condition. targetRef, nodeName, zone, hints and the other
+// conditions are most of an endpoint's size, and a cluster has thousands.
+void StripEndpoints(nlohmann::json& object) {
+  auto endpoints = object.find("endpoints");
+  if (endpoints == object.end() || !endpoints->is_array()) return;
+  for (nlohmann::json& endpoint : *endpoints) {
+    if (!endpoint.is_object()) continue;
+    for (auto it = endpoint.begin(); it != endpoint.end();) {
+      const bool kept = it.key() == "addresses" || it.key() == "conditions";
+      it = kept ? std::next(it) : endpoint.erase(it);
+    }
+    auto conditions = endpoint.find("conditions");
+    if (conditions == endpoint.end() || !conditions->is_object()) continue;
+    for (auto it = conditions->begin(); it != conditions->end();) {
+      it = it.key() == "ready" ? std::next(it) : conditions->erase(it);
+    }
+  }
+}
+
 bool SameMetadata(const nlohmann::json& a, const nlohmann::json& b) {
   if (!a.is_object() || !b.is_object()) return a == b;
   auto skip = [](const nlohmann::json& metadata) {
@@ -68,6 +88,7 @@ void StripObject(std::string_view kind, nlohmann::json& object) {
   if (!object.is_object()) return;
   if (auto metadata = object.find("metadata"); metadata != object.end()) StripMetadata(*metadata);
   object.erase("status");
+  if (kind == kEndpointSlice) StripEndpoints(object);
   if (kind == kSecret) {
     StripSecretData(object);
     object.erase("stringData");

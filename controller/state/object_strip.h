@@ -9,7 +9,9 @@
 //     second copy of the spec that client-side apply leaves behind);
 //   - status, for every kind: translate computes status and never reads it
 //     (the status writer observes status before an object is stored);
-//   - Secret data other than tls.crt, tls.key and ca.crt.
+//   - Secret data other than tls.crt, tls.key and ca.crt;
+//   - of EndpointSlice endpoints, all but their addresses and ready
+//     condition (targetRef, nodeName, zone, hints...).
 // Dropping status also means that our own status writes, echoed back by the
 // watch, differ from the stored object only in metadata.resourceVersion
 // (see SameContent), so they cause no rebuild.

@@ -94,8 +94,16 @@ size_t StatusWriter::Fingerprint(const std::string& status_text) {
   return std::hash<std::string>{}(status_text);
 }
 
+void StatusWriter::SettleLocked(const ObjectId& id, size_t fingerprint) {
+  // Only if the watch did not bring a different status meanwhile.
+  auto it = current_.find(id);
+  if (it != current_.end() && it->second.fingerprint == fingerprint) it->second.status.reset();
+}
+
 StatusWriter::Current StatusWriter::CurrentOf(const nlohmann::json& object) {
-  return Current{MetadataString(object, "resourceVersion"), StatusText(object)};
+  std::string text = StatusText(object);
+  const size_t fingerprint = Fingerprint(text);
+  return Current{MetadataString(object, "resourceVersion"), fingerprint, std::move(text)};
 }
 
 bool StatusWriter::Leading() const { return !options_.is_leader || options_.is_leader(); }
@@ -177,7 +185,7 @@ void StatusWriter::Observe(std::string_view kind, const nlohmann::json& object) 
   Current current = CurrentOf(object);
   std::lock_guard lock(mutex_);
   auto it = current_.find(*id);
-  if (it != current_.end() && it->second.status == current.status) {
+  if (it != current_.end() && it->second.fingerprint == current.fingerprint) {
     it->second.resource_version = std::move(current.resource_version);
     return;
   }
@@ -337,7 +345,7 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
       if (auto it = current_.find(id); it != current_.end()) current = it->second;
       if (auto it = written_.find(id); it != written_.end()) written = it->second;
     }
-    if (!current) {
+    if (!current || !current->status) {
       kube::HttpResponse response = client_.Get(kind->ObjectPath(id.ns, id.name), stop);
       if (response.status == 404) return WriteResult::kDone;  // deleted meanwhile
       if (!response.ok()) {
@@ -356,15 +364,16 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
     // it since: nothing to do, even if the server normalized what we sent.
     const size_t wanted_fingerprint = Fingerprint(wanted);
     if (written && written->desired == wanted_fingerprint &&
-        written->result == Fingerprint(current->status)) {
+        written->result == current->fingerprint) {
       return WriteResult::kDone;
     }
-    const nlohmann::json current_status = nlohmann::json::parse(current->status, nullptr, false);
+    const nlohmann::json current_status = nlohmann::json::parse(*current->status, nullptr, false);
     nlohmann::json merged =
         MergeStatus(id.kind, current_status, wanted, options_.controller_name, Now());
     if (!StatusChanged(id.kind, current_status, merged, options_.controller_name)) {
       std::lock_guard lock(mutex_);
-      written_[id] = Written{wanted_fingerprint, Fingerprint(current->status)};
+      written_[id] = Written{wanted_fingerprint, current->fingerprint};
+      SettleLocked(id, current->fingerprint);
       return WriteResult::kDone;
     }
     nlohmann::json patch = {{"metadata", {{"resourceVersion", current->resource_version}}},
@@ -379,8 +388,9 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
     if (metrics_ != nullptr) metrics_->RecordStatusWrite();
     if (response.ok()) {
       Current updated = CurrentOf(response.Json());
+      updated.status.reset();  // settled: see Current
       std::lock_guard lock(mutex_);
-      written_[id] = Written{wanted_fingerprint, Fingerprint(updated.status)};
+      written_[id] = Written{wanted_fingerprint, updated.fingerprint};
       current_[id] = std::move(updated);
       return WriteResult::kDone;
     }

@@ -131,15 +131,21 @@ class StatusWriter {
     // clang-tidy 14 reports a defaulted <=> as a literal 0 compared with a pointer.
     auto operator<=>(const ObjectId&) const = default;  // NOLINT(modernize-use-nullptr)
   };
-  // Current is an object's status as the server has it. The status is kept
-  // as compact JSON text: it is held for every object (thousands of routes)
-  // but parsed only to merge a write, and the text is a fraction of the
-  // size of the parsed tree.
+  // Current is an object's status as the server has it: a fingerprint of
+  // its compact JSON, to tell whether a watch event changed it, and the text
+  // itself only until a write settles the object (a merge needs the other
+  // controllers' entries and our conditions' transition times). Thousands
+  // of settled routes would otherwise keep a kilobyte each that is read
+  // only if their status changes again, when one GET fetches it.
   struct Current {
     std::string resource_version;
-    std::string status;  // nlohmann::json::dump() of status; "null" when absent
+    size_t fingerprint = 0;             // Fingerprint(status text)
+    std::optional<std::string> status;  // nlohmann::json::dump() of status; "null" when absent
   };
   static Current CurrentOf(const nlohmann::json& object);
+  // SettleLocked drops the kept status text of id once a write (or the
+  // finding that none is needed) settled it, unless it changed meanwhile.
+  void SettleLocked(const ObjectId& id, size_t fingerprint);
   // Written remembers our last write by fingerprints (hashes of the compact
   // JSON): it is only ever compared, and thousands of routes would
   // otherwise keep two more full copies of their status.

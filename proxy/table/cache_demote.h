@@ -21,7 +21,7 @@ inline void DemoteToSharedCache(const void* data, size_t bytes) {
   const uintptr_t begin = reinterpret_cast<uintptr_t>(data) & ~(kLine - 1);
   const uintptr_t end = reinterpret_cast<uintptr_t>(data) + bytes;
   for (uintptr_t line = begin; line < end; line += kLine) {
-    asm volatile("cldemote %0" : : "m"(*reinterpret_cast<const char*>(line)));
+    asm volatile("cldemote (%0)" : : "r"(line));
   }
 #else
   (void)data;

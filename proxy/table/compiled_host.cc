@@ -96,11 +96,13 @@ CompiledHost::PrefetchHint CompiledHost::prefetch_hint() const {
     hint.path_data = index.storage();
     hint.path_lines = static_cast<uint32_t>(std::min(kMaxLines, index.slot_bytes() / 64 + 2));
   }
-  // A hint only (a prefetch never faults): libstdc++'s make_shared keeps the
-  // reference count in the 16 bytes before the array.
+#if defined(__GLIBCXX__)
+  // libstdc++'s make_shared<T[]> keeps the reference count in the 16 bytes
+  // before the array (a hint only: a prefetch never faults).
   if (first_action_ != nullptr) {
     hint.count = reinterpret_cast<const std::byte*>(first_action_.get()) - 8;
   }
+#endif
   return hint;
 }
 

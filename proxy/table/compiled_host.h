@@ -72,24 +72,26 @@ class alignas(64) CompiledHost {
     return endpoint_sets_;
   }
 
-  // PrefetchHint is where a lookup of this host reads after the host's first
-  // line, so that a reader can ask for it all at once, before that line
-  // arrives: after a publish the three lines are otherwise fetched one after
-  // the other, each from the writer's core.
+  // PrefetchHint is where a lookup of this host reads besides the host's
+  // first line: the path index's slots and keys, and the reference count of
+  // the actions. RouteTable keeps it next to the host's pointer, so that a
+  // lookup asks for all of it while it waits for the host's first line,
+  // instead of one line after the other (and, after a publish, each from
+  // the writer's core).
   struct PrefetchHint {
     const std::byte* path_data = nullptr;  // PathIndex::main_index storage
-    const std::byte* count = nullptr;      // the actions' reference count
+    const std::byte* count = nullptr;      // the actions' reference count, if known
     uint32_t path_lines = 0;               // cache lines from path_data
 
     void Prefetch() const {
       for (uint32_t i = 0; i < path_lines; ++i) __builtin_prefetch(path_data + 64 * i, 0, 3);
-      __builtin_prefetch(count, 1, 3);
+      if (count != nullptr) __builtin_prefetch(count, 1, 3);
     }
   };
   PrefetchHint prefetch_hint() const;
 
   // DemoteToSharedCache hands what a lookup reads of this host to the
-  // shared cache (cache_demote.h). Writer thread, before publishing.
+  // shared cache (cache_demote.h). Writer thread, once built.
   void DemoteToSharedCache() const;
 
   struct PassKey {

@@ -228,7 +228,8 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
       const ir::VirtualHost& vhost = *shared_vhost;
       compiled.sni_scopes.push_back(vhost.sni_scope);
       std::shared_ptr<const CompiledHost> host = previous_hosts.Find(shared_vhost);
-      if (host != nullptr) {
+      const bool built = host == nullptr;
+      if (!built) {
         for (const auto& [name, set] : host->endpoint_sets()) endpoint_sets.Adopt(name, set);
         ++next->reused_hosts;
       } else {
@@ -241,6 +242,9 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
       table->route_count_ += host->action_count();
       ++table->host_count_;
       compiled.hosts.push_back({host.get(), host->prefetch_hint()});
+      // A new host leaves the writer's caches now that the writer is done
+      // with it; a reused one did when it was built.
+      if (built) host->DemoteToSharedCache();
       compiled.owned_hosts.push_back(std::move(host));
     }
 
@@ -301,7 +305,6 @@ void RouteTable::DemoteToSharedCache() const {
     listener.host_index->DemoteToSharedCache();
     table::DemoteToSharedCache(listener.hosts.data(),
                                listener.hosts.size() * sizeof(CompiledListener::HostRef));
-    for (const CompiledListener::HostRef& ref : listener.hosts) ref.host->DemoteToSharedCache();
   }
 }
 

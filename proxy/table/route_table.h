@@ -19,6 +19,13 @@
 // method are tested in precedence order, only while they could still win.
 // A Compile with a CompileCache shares every unchanged CompiledHost and
 // hostname index with the previous table.
+//
+// After a publish the readers' first lookups find all of this in the
+// writer's caches. So that they do not fetch it line after line: a host's
+// pointer sits next to a prefetch hint (the lines its lookup will read), a
+// host's actions share one reference count (one line for all its routes),
+// and the writer moves the new table to the shared cache before publishing
+// (DemoteToSharedCache).
 
 #include <cstdint>
 #include <memory>
@@ -176,7 +183,9 @@ class RouteTable {
   // DemoteToSharedCache moves what lookups read of this table out of the
   // calling core's private caches into the cache every core shares
   // (cache_demote.h), so that the first lookups on other cores do not each
-  // wait for lines held by the writer's core. A hint: it changes nothing
+  // wait for lines held by the writer's core: the table, its listeners,
+  // their hostname indexes and host arrays. (Compile hands over each host
+  // it builds as soon as it is built.) A hint: it changes nothing
   // observable. TablePublisher::Publish calls it; writer thread.
   void DemoteToSharedCache() const;
 

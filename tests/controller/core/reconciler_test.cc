@@ -125,6 +125,28 @@ TEST_F(ReconcilerTest, StatusEchoAndUnrelatedEndpointsCauseNoPass) {
   EXPECT_TRUE(reconciler_.WaitForGeneration(2, kWait));
 }
 
+// A change that finds the reconciler idle is reconciled at once; changes
+// right behind a pass (the rest of a burst) wait out the hold-off.
+TEST(ReconcilerHoldoffTest, AnIsolatedChangeGoesAtOnceABurstIsCoalesced) {
+  constexpr milliseconds kHoldoff{2000};
+  ReconcilerOptions options;
+  options.holdoff = kHoldoff;
+  options.max_holdoff = 2 * kHoldoff;
+  table::TablePublisher publisher;
+  Reconciler reconciler(options, publisher, nullptr);
+  reconciler.Upsert(state::kGatewayClass, GatewayClass());
+  reconciler.Upsert(state::kGateway, Gateway());
+  reconciler.Upsert(state::kHttpRoute, Route("/"));
+  reconciler.SetSynced(true);
+  reconciler.Start();
+  EXPECT_TRUE(reconciler.WaitForGeneration(1, kHoldoff * 3 / 4));
+  // Behind that pass: coalesced, so published only after the hold-off.
+  reconciler.Upsert(state::kHttpRoute, Route("/v2"));
+  EXPECT_FALSE(reconciler.WaitForGeneration(2, kHoldoff / 2));
+  EXPECT_TRUE(reconciler.WaitForGeneration(2, kWait));
+  reconciler.Stop();
+}
+
 TEST_F(ReconcilerTest, StatusJsonReportsTheLastPass) {
   LoadWorld();
   json status = reconciler_.StatusJson();

@@ -54,6 +54,29 @@ TEST(ObjectStripTest, KeepsOnlyTlsKeysOfSecrets) {
   EXPECT_EQ(secret["type"], "kubernetes.io/tls");
 }
 
+TEST(ObjectStripTest, KeepsOnlyAddressesAndReadinessOfEndpoints) {
+  json slice = json::parse(R"({
+    "kind": "EndpointSlice", "addressType": "IPv4",
+    "metadata": {"name": "web-1", "namespace": "ns",
+                 "labels": {"kubernetes.io/service-name": "web"}},
+    "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+    "endpoints": [
+      {"addresses": ["10.0.0.1"], "conditions": {"ready": true, "serving": true,
+                                                 "terminating": false},
+       "nodeName": "node-a", "zone": "z1", "hints": {"forZones": [{"name": "z1"}]},
+       "targetRef": {"kind": "Pod", "name": "web-abc", "namespace": "ns", "uid": "u"}},
+      {"addresses": ["10.0.0.2"]},
+      "not an endpoint"]})");
+  StripObject(kEndpointSlice, slice);
+  EXPECT_EQ(slice["endpoints"], json::parse(R"([
+      {"addresses": ["10.0.0.1"], "conditions": {"ready": true}},
+      {"addresses": ["10.0.0.2"]},
+      "not an endpoint"])"));
+  EXPECT_EQ(slice["ports"][0]["port"], 8080);
+  EXPECT_EQ(slice["metadata"]["labels"]["kubernetes.io/service-name"], "web");
+  EXPECT_EQ(slice["addressType"], "IPv4");
+}
+
 TEST(ObjectStripTest, DataOfOtherKindsIsKept) {
   // Only Secrets have their data filtered.
   json config_like = {{"metadata", {{"name", "x"}}}, {"data", {{"password", "p"}}}};

@@ -214,6 +214,28 @@ TEST_F(StatusWriterTest, MergesWithAnotherControllersParentEntry) {
   EXPECT_EQ(parents[1]["conditions"][0]["status"], "False");
 }
 
+// A settled object keeps only a fingerprint of its status (not thousands of
+// status texts): when its status must change again, the writer reads it
+// back once and still merges with the other controller's entry, which was
+// written after our first write.
+TEST_F(StatusWriterTest, ReadsASettledObjectBackBeforeItsNextWrite) {
+  auto writer = MakeWriter();
+  writer->Start();
+  writer->Update({RouteStatus(true)});
+  ASSERT_TRUE(writer->WaitIdle(kWait));
+  json route = Get("httproutes", "web");
+  route["status"]["parents"].insert(route["status"]["parents"].begin(), OtherParent());
+  ASSERT_TRUE(api_.UpdateStatus(route).ok());
+  const size_t gets = api_.RequestCount("get", "gateway.networking.k8s.io/httproutes");
+  writer->Update({RouteStatus(false)});
+  ASSERT_TRUE(writer->WaitIdle(kWait));
+  EXPECT_EQ(api_.RequestCount("get", "gateway.networking.k8s.io/httproutes"), gets + 1);
+  json parents = Get("httproutes", "web")["status"]["parents"];
+  ASSERT_EQ(parents.size(), 2u) << parents.dump();
+  EXPECT_EQ(parents[0], OtherParent());
+  EXPECT_EQ(parents[1]["conditions"][0]["status"], "False");
+}
+
 TEST_F(StatusWriterTest, RetriesAConflictByReadingAndMergingAgain) {
   auto writer = MakeWriter();
   // The writer knows the route as it was...

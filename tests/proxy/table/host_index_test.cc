@@ -121,5 +121,37 @@ TEST(HostIndexTest, HostWithoutPortAndHostIndexKey) {
   EXPECT_EQ(HostIndexKey(HK::kAny, "ignored"), "");
 }
 
+// LastColon scans a word at a time: compare it with rfind for every length
+// around the word boundaries and a colon (or two, or none) at every position,
+// next to bytes that differ from ':' in one bit and bytes with the high bit
+// set (where a borrow between bytes would show).
+TEST(HostIndexTest, LastColonAgreesWithRfind) {
+  int checked = 0;
+  for (char filler : {'a', ';', '8', '\xba', '\x3b'}) {
+    for (size_t n = 0; n <= 26; ++n) {
+      for (size_t first = 0; first <= n; ++first) {
+        for (size_t second = first; second <= n; ++second) {
+          std::string host(n, filler);
+          if (first < n) host[first] = ':';
+          if (second < n) host[second] = ':';
+          ASSERT_EQ(LastColon(host), host.rfind(':'))
+              << "n=" << n << " colons at " << first << "," << second;
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 10000);
+}
+
+TEST(HostIndexTest, HostWithoutPortStripsOnlyTheLastColon) {
+  EXPECT_EQ(HostWithoutPort("a-long-host-name.example.com:8443"), "a-long-host-name.example.com");
+  EXPECT_EQ(HostWithoutPort("a-long-host-name.example.com"), "a-long-host-name.example.com");
+  EXPECT_EQ(HostWithoutPort("a:b:c"), "a:b");
+  EXPECT_EQ(HostWithoutPort("abcdefgh:"), "abcdefgh");
+  EXPECT_EQ(HostWithoutPort(":abcdefghijklmnop"), "");
+  EXPECT_EQ(HostWithoutPort("abcdefghijklmnop.:1"), "abcdefghijklmnop");
+}
+
 }  // namespace
 }  // namespace atrium::table

@@ -1,6 +1,11 @@
 #include "proxy/table/route_table.h"
 
+#include <iterator>
 #include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -303,6 +308,80 @@ TEST(RouteTableTest, InvalidRegexDropsOnlyThatRoute) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].find("bad"), std::string::npos);
   EXPECT_EQ(Matched(*table, "h", "/unclosed"), "good");
+}
+
+// A host's actions are one array with one owner count (CompiledHost): each
+// route must still get its own action, routes left out must not shift the
+// others onto the wrong action, and an action must outlive its table.
+TEST(RouteTableTest, ActionsStayDistinctAndOutliveTheirTable) {
+  ir::VirtualHost vhost;
+  vhost.routes.push_back(PathRoute("exact", K::kExact, "/a/b"));
+  vhost.routes.push_back(PathRoute("bad", K::kRegularExpression, "/(unclosed"));
+  vhost.routes.push_back(PathRoute("regex", K::kRegularExpression, "/r[0-9]+"));
+  vhost.routes.push_back(PathRoute("prefix", K::kPrefix, "/a"));
+  vhost.routes.push_back(PathRoute("root", K::kPrefix, "/"));
+  auto table = RouteTable::Compile(OneHost(vhost), 1);
+  EXPECT_EQ(table->route_count(), 4u);
+  std::vector<std::pair<std::string, std::shared_ptr<const RouteAction>>> held;
+  for (const char* path : {"/a/b", "/r12", "/a/c", "/x"}) {
+    RequestView view;
+    view.bind_port = 8080;
+    view.host = "h";
+    view.path = path;
+    view.method = "GET";
+    LookupResult result = table->Lookup(view);
+    ASSERT_EQ(result.status, 0) << path;
+    held.emplace_back(path, result.action);
+  }
+  table.reset();
+  ASSERT_EQ(held.size(), 4u);
+  EXPECT_EQ(held[0].second->name, "exact");
+  EXPECT_EQ(held[1].second->name, "regex");
+  EXPECT_EQ(held[2].second->name, "prefix");
+  EXPECT_EQ(held[3].second->name, "root");
+  EXPECT_EQ(held[2].second->path_match.value, "/a");
+  EXPECT_EQ(held[3].second->backends[0].endpoints->endpoints[0].port, 9000);
+}
+
+// DemoteToSharedCache is a cache hint: every lookup answers as before, on
+// tables with exact, wildcard and catch-all hosts, hosts without routes, and
+// no listeners at all.
+TEST(RouteTableTest, DemoteToSharedCacheChangesNoLookup) {
+  ir::RouteConfig config;
+  ir::Listener listener;
+  listener.port = 80;
+  listener.bind_port = 8080;
+  const std::pair<ir::HostnameKind, const char*> hosts[] = {
+      {ir::HostnameKind::kExact, "a.example.com"},
+      {ir::HostnameKind::kWildcardAnyLabels, "*.example.com"},
+      {ir::HostnameKind::kExact, "empty.example.com"},
+      {ir::HostnameKind::kAny, ""}};
+  for (const auto& [kind, name] : hosts) {
+    ir::VirtualHost vhost;
+    vhost.kind = kind;
+    vhost.hostname = name;
+    if (std::string_view(name) != "empty.example.com") {
+      vhost.routes.push_back(PathRoute(std::string(name) + "/api", K::kPrefix, "/api"));
+      vhost.routes.push_back(PathRoute(std::string(name) + "/exact", K::kExact, "/e"));
+    }
+    listener.virtual_hosts.push_back(std::move(vhost));
+  }
+  config.listeners.push_back(std::move(listener));
+  auto table = RouteTable::Compile(config, 1);
+  const std::pair<const char*, const char*> requests[] = {
+      {"a.example.com", "/api/x"}, {"b.example.com", "/e"},    {"empty.example.com", "/api"},
+      {"other.io:80", "/api"},     {"a.example.com", "/none"}, {"A.EXAMPLE.COM.", "/e"}};
+  std::vector<std::string> before;
+  for (const auto& [host, path] : requests) before.push_back(Matched(*table, host, path));
+  table->DemoteToSharedCache();
+  for (size_t i = 0; i < std::size(requests); ++i) {
+    EXPECT_EQ(Matched(*table, requests[i].first, requests[i].second), before[i]);
+  }
+  EXPECT_EQ(before[0], "a.example.com/api");
+  EXPECT_EQ(before[1], "*.example.com/exact");
+  EXPECT_EQ(before[2], "404");
+  EXPECT_EQ(before[3], "/api");
+  RouteTable::Compile(ir::RouteConfig(), 2)->DemoteToSharedCache();
 }
 
 TEST(RouteTableTest, NormalizeHost) {
