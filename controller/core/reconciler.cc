@@ -132,19 +132,20 @@ bool Reconciler::IsRelevant(std::string_view kind, const nlohmann::json& object)
 }
 
 void Reconciler::MarkDirty(Clock::time_point at) {
+  if (!dirty_) isolated_ = at >= last_change_ + options_.holdoff;
   if (!first_change_ || at < *first_change_) first_change_ = at;
   if (!dirty_ || at > last_change_) last_change_ = at;
   dirty_ = true;
 }
 
 Clock::time_point Reconciler::ReconcileDue() const {
-  // A change that finds the reconciler idle since at least a hold-off ago
-  // is reconciled at once: nothing is in flight to coalesce it with, and
+  // A change that comes a hold-off or more after the one before it is
+  // reconciled at once: it starts no burst that waiting would coalesce, and
   // waiting would only add the hold-off to its propagation. Changes that
   // follow it within the hold-off (the rest of a burst, arriving while that
   // pass runs) coalesce: they wait until the world has been quiet for the
   // hold-off, or the maximum hold-off since the first of them has passed.
-  if (*first_change_ >= idle_since_ + options_.holdoff) return *first_change_;
+  if (isolated_) return *first_change_;
   return std::min(last_change_ + options_.holdoff, *first_change_ + options_.max_holdoff);
 }
 
@@ -242,7 +243,6 @@ void Reconciler::Loop() {
     dirty_ = false;
     std::optional<Clock::time_point> first_change = std::exchange(first_change_, std::nullopt);
     ReconcileOnce(first_change);
-    idle_since_ = Clock::now();
     std::lock_guard lock(mutex_);
     ++reconciles_;
     changed_.notify_all();
@@ -300,7 +300,15 @@ void Reconciler::ReconcileOnce(std::optional<Clock::time_point> first_change) {
               std::chrono::duration<double, std::milli>(translate_end - translate_start).count())},
          {"compile_ms",
           std::to_string(
-              std::chrono::duration<double, std::milli>(published - compile_start).count())}});
+              std::chrono::duration<double, std::milli>(published - compile_start).count())},
+         {"check_ms",  // validate and compare with the live configuration
+          std::to_string(
+              std::chrono::duration<double, std::milli>(compile_start - translate_end).count())},
+         {"queued_ms",  // first change of the pass -> translate start
+          first_change ? std::to_string(std::chrono::duration<double, std::milli>(translate_start -
+                                                                                  *first_change)
+                                            .count())
+                       : std::string("-")}});
     live_config_ = std::move(config);
     if (listener_sync_) report->bind_errors = listener_sync_(listeners);
     for (const std::string& error : report->bind_errors) {

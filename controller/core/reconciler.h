@@ -52,8 +52,8 @@ using Clock = std::chrono::steady_clock;
 struct ReconcilerOptions {
   translate::Options translate;
   // Wait this long after a change for more changes before reconciling
-  // (a change that finds the reconciler idle this long is reconciled at
-  // once: there is no burst yet to coalesce it with)...
+  // (a change this long after the one before it is reconciled at once:
+  // there is no burst yet to coalesce it with)...
   std::chrono::milliseconds holdoff{2};
   // ...but never longer than this after the first change of a burst.
   std::chrono::milliseconds max_holdoff{50};
@@ -181,7 +181,7 @@ class Reconciler {
   bool dirty_ = false;
   std::optional<Clock::time_point> first_change_;
   Clock::time_point last_change_;
-  Clock::time_point idle_since_;  // when the last pass ended (see ReconcileDue)
+  bool isolated_ = false;  // the dirty period began a hold-off after the change before it
   bool published_once_ = false;
   // What the live table references, so unrelated events skip the rebuild.
   ServiceReferences service_references_;

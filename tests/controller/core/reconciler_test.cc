@@ -125,8 +125,8 @@ TEST_F(ReconcilerTest, StatusEchoAndUnrelatedEndpointsCauseNoPass) {
   EXPECT_TRUE(reconciler_.WaitForGeneration(2, kWait));
 }
 
-// A change that finds the reconciler idle is reconciled at once; changes
-// right behind a pass (the rest of a burst) wait out the hold-off.
+// A change long after the one before it is reconciled at once; a change
+// right behind another (the rest of a burst) waits out the hold-off.
 TEST(ReconcilerHoldoffTest, AnIsolatedChangeGoesAtOnceABurstIsCoalesced) {
   constexpr milliseconds kHoldoff{2000};
   ReconcilerOptions options;
@@ -140,7 +140,7 @@ TEST(ReconcilerHoldoffTest, AnIsolatedChangeGoesAtOnceABurstIsCoalesced) {
   reconciler.SetSynced(true);
   reconciler.Start();
   EXPECT_TRUE(reconciler.WaitForGeneration(1, kHoldoff * 3 / 4));
-  // Behind that pass: coalesced, so published only after the hold-off.
+  // Right behind the changes before: coalesced, published after the hold-off.
   reconciler.Upsert(state::kHttpRoute, Route("/v2"));
   EXPECT_FALSE(reconciler.WaitForGeneration(2, kHoldoff / 2));
   EXPECT_TRUE(reconciler.WaitForGeneration(2, kWait));
