@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <iterator>
-#include <map>
 #include <tuple>
+#include <vector>
 
 #include "controller/translate/config_draft.h"
 #include "controller/translate/gateway_translator.h"
@@ -19,22 +19,50 @@ namespace atrium::translate {
 namespace {
 
 // SortStatuses sorts statuses by kind, namespace, name. Each translator
-// emits one kind in (nearly always) that order already, so the statuses are
-// grouped by kind and a group is sorted only when it is not: a pass over
-// thousands of routes then costs a linear check instead of a sort.
+// emits one kind in (nearly always) that order already: the statuses come
+// as a few runs of one kind, each sorted. Only a run found out of order is
+// sorted, and the runs are moved only when their kinds are out of order, so
+// a pass over thousands of routes costs one linear check.
 void SortStatuses(std::vector<ObjectStatus>& statuses) {
   auto before = [](const ObjectStatus& a, const ObjectStatus& b) {
     return std::tie(a.kind, a.ns, a.name) < std::tie(b.kind, b.ns, b.name);
   };
-  std::map<std::string, std::vector<ObjectStatus>> by_kind;
-  for (ObjectStatus& status : statuses) by_kind[status.kind].push_back(std::move(status));
-  statuses.clear();
-  for (auto& [kind, group] : by_kind) {
-    if (!std::is_sorted(group.begin(), group.end(), before)) {
-      std::sort(group.begin(), group.end(), before);
-    }
-    std::move(group.begin(), group.end(), std::back_inserter(statuses));
+  struct Run {
+    size_t begin;
+    size_t end;
+  };
+  std::vector<Run> runs;
+  for (size_t i = 0; i < statuses.size();) {
+    size_t end = i + 1;
+    while (end < statuses.size() && statuses[end].kind == statuses[i].kind) ++end;
+    auto first = statuses.begin() + static_cast<std::ptrdiff_t>(i);
+    auto last = statuses.begin() + static_cast<std::ptrdiff_t>(end);
+    if (!std::is_sorted(first, last, before)) std::sort(first, last, before);
+    runs.push_back({i, end});
+    i = end;
   }
+  auto run_before = [&](const Run& a, const Run& b) {
+    return statuses[a.begin].kind < statuses[b.begin].kind;
+  };
+  if (std::is_sorted(runs.begin(), runs.end(), run_before)) return;
+  // Move whole runs into kind order; runs of one kind end up adjacent and
+  // are then sorted together.
+  std::stable_sort(runs.begin(), runs.end(), run_before);
+  std::vector<ObjectStatus> ordered;
+  ordered.reserve(statuses.size());
+  for (const Run& run : runs) {
+    const size_t start = ordered.size();
+    std::move(statuses.begin() + static_cast<std::ptrdiff_t>(run.begin),
+              statuses.begin() + static_cast<std::ptrdiff_t>(run.end), std::back_inserter(ordered));
+    if (start > 0 && ordered[start - 1].kind == ordered[start].kind &&
+        before(ordered[start], ordered[start - 1])) {
+      // A second run of a kind already placed: sort that kind's statuses.
+      size_t kind_begin = start;
+      while (kind_begin > 0 && ordered[kind_begin - 1].kind == ordered[start].kind) --kind_begin;
+      std::sort(ordered.begin() + static_cast<std::ptrdiff_t>(kind_begin), ordered.end(), before);
+    }
+  }
+  statuses = std::move(ordered);
 }
 
 }  // namespace
