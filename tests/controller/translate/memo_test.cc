@@ -239,6 +239,22 @@ ports: [{name: http, port: 8080}]
 endpoints: [{addresses: [10.0.0.1]}]
 )";
 
+// A rule match is one ir::Route however many hostnames serve it: the
+// virtual hosts share it instead of each holding a copy.
+TEST(TranslateMemoTest, ARouteOnTwoHostnamesIsOneSharedObject) {
+  Options options;
+  state::ClusterState state = testing::LoadYaml(kWorld, &options);
+  state.http_routes.at("apps/uses-a")["spec"]["hostnames"] = {"a.example.com", "c.example.com"};
+  const Result result = Translate(state, options);
+  const SharedValue<ir::VirtualHost>* a = VirtualHostOf(result, "a.example.com");
+  const SharedValue<ir::VirtualHost>* c = VirtualHostOf(result, "c.example.com");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(c, nullptr);
+  ASSERT_EQ((*a)->routes.size(), 1u);
+  ASSERT_EQ((*c)->routes.size(), 1u);
+  EXPECT_TRUE((*a)->routes[0].SameObject((*c)->routes[0]));
+}
+
 TEST(TranslateMemoTest, RandomEditsOfOverlappingHostnamesMatchAFullTranslation) {
   const std::vector<std::vector<std::string>> hostname_sets = {
       {},
