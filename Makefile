@@ -45,8 +45,8 @@ bench: deps
 bench-cluster: deps
 	$(CMAKE_CONFIGURE) -B build/bench-cluster -DCMAKE_BUILD_TYPE=Release -DATRIUM_BUILD_TESTS=ON -DATRIUM_BUILD_BENCH=ON
 	cmake --build build/bench-cluster -j $(JOBS) --target cluster_scale_bench atrium
-	./build/bench-cluster/bench/cluster_scale_bench --routes 1000 --namespaces 10 --changes 20 --endpoints 10000
-	./build/bench-cluster/bench/cluster_scale_bench --routes 5000 --namespaces 50 --changes 20 --endpoints 10000
+	./build/bench-cluster/bench/cluster_scale_bench --routes 1000 --namespaces 10 --changes 200 --endpoints 10000
+	./build/bench-cluster/bench/cluster_scale_bench --routes 5000 --namespaces 50 --changes 200 --endpoints 10000
 
 load: build
 	./bench/load.sh build/release 50 10 3
