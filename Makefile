@@ -54,5 +54,9 @@ load: build
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
+# clang-tidy (.clang-tidy) over every source the release build compiles.
+tidy: build
+	run-clang-tidy -quiet -p build/release -j $(JOBS) '^$(CURDIR)/(base|controller|proxy|tools)/'
+
 clean:
 	rm -rf build

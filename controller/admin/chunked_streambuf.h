@@ -20,7 +20,7 @@ class ChunkedStreambuf : public std::streambuf {
  public:
   using Writer = std::function<bool(std::string_view)>;
 
-  explicit ChunkedStreambuf(Writer writer, size_t chunk = 64 * 1024);
+  explicit ChunkedStreambuf(Writer writer, size_t chunk = size_t{64} * 1024);
   ~ChunkedStreambuf() override;
   ChunkedStreambuf(const ChunkedStreambuf&) = delete;
   ChunkedStreambuf& operator=(const ChunkedStreambuf&) = delete;

@@ -100,7 +100,7 @@ const std::vector<Flag>& Flags() {
        "Service whose load-balancer addresses are written to Ingress status",
        Text(&Config::publish_service)},
       {"max-header-bytes", "N", "Largest request header section accepted, else 431 (default 65536)",
-       Number<size_t>(&Config::max_header_bytes, 1024, 16 * 1024 * 1024)},
+       Number<size_t>(&Config::max_header_bytes, 1024, size_t{16} * 1024 * 1024)},
       {"max-body-bytes", "N", "Largest request body accepted, else 413 (default 1073741824: 1 GiB)",
        Number<uint64_t>(&Config::max_body_bytes, 1, UINT64_MAX)},
       {"header-timeout", "DURATION",
@@ -244,7 +244,8 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args) {
       value = args[++i];
     }
     if (std::string error = flag->apply(parsed.config, value); !error.empty()) {
-      parsed.error = "flag --" + name + "=" + value + ": " + error;
+      parsed.error = "flag --";
+      parsed.error.append(name).append("=").append(value).append(": ").append(error);
       return parsed;
     }
   }

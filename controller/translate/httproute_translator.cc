@@ -213,8 +213,9 @@ std::vector<RouteHostname> ParseHostnames(const nlohmann::json& spec) {
     std::string written = StringValue(hostnames[i], path);
     std::optional<Host> host = ParseGatewayHostname(written);
     if (!host) {
-      throw RuleError{"UnsupportedValue",
-                      path + ": \"" + written + "\" is not a valid hostname or wildcard"};
+      std::string reason = path;
+      reason.append(": \"").append(written).append("\" is not a valid hostname or wildcard");
+      throw RuleError{"UnsupportedValue", std::move(reason)};
     }
     result.push_back({*host, written});
   }

@@ -273,9 +273,11 @@ std::vector<Candidate> ParseIngress(const ObjectMeta& meta, const nlohmann::json
     if (!host_text.empty()) {
       std::optional<Host> parsed = ParseIngressHost(host_text);
       if (!parsed) {
-        problems.Add(
-            state::kIngress, meta.ns, meta.name,
-            rule_path + ".host: \"" + host_text + "\" is not a valid hostname; rule ignored");
+        std::string reason = rule_path;
+        reason.append(".host: \"")
+            .append(host_text)
+            .append("\" is not a valid hostname; rule ignored");
+        problems.Add(state::kIngress, meta.ns, meta.name, std::move(reason));
         continue;
       }
       host = *parsed;

@@ -84,7 +84,8 @@ class alignas(64) CompiledHost {
     uint32_t path_lines = 0;               // cache lines from path_data
 
     void Prefetch() const {
-      for (uint32_t i = 0; i < path_lines; ++i) __builtin_prefetch(path_data + 64 * i, 0, 3);
+      for (uint32_t i = 0; i < path_lines; ++i)
+        __builtin_prefetch(path_data + size_t{64} * i, 0, 3);
       if (count != nullptr) __builtin_prefetch(count, 1, 3);
     }
   };

@@ -8,7 +8,7 @@
 // inlines it; ThreadSanitizer builds call the library instead, because the
 // inlined code's volatile accesses would be instrumented and misreported.
 #if !defined(ATRIUM_TSAN)
-#define _LGPL_SOURCE 1
+#define _LGPL_SOURCE 1  // NOLINT(bugprone-reserved-identifier): liburcu's switch
 #endif
 #include <urcu/urcu-memb.h>
 
