@@ -26,7 +26,14 @@ std::shared_ptr<const EndpointSet> EndpointSetPool::Get(const ir::Backend& backe
 
 void EndpointSetPool::Adopt(const std::string& name,
                             const std::shared_ptr<const EndpointSet>& set) {
-  sets_[name] = set;
+  // Hosts that share a backend adopt the same set again and again: finding
+  // it in place costs no reference count traffic.
+  auto it = sets_.find(name);
+  if (it == sets_.end()) {
+    sets_.emplace(name, set);
+  } else if (it->second != set) {
+    it->second = set;
+  }
 }
 
 }  // namespace atrium::table

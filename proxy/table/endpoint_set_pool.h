@@ -1,8 +1,8 @@
 #pragma once
 
-#include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "controller/ir/route_config.h"
 #include "proxy/table/route_table.h"
@@ -12,13 +12,15 @@ namespace atrium::table {
 // EndpointSetPool hands out one EndpointSet per backend name and endpoint
 // list, so every use of a backend shares it within a table, and across
 // tables while it does not change. Writer thread only.
+// EndpointSets maps a backend name to its set. Hashed: every compile adopts
+// the sets of all the hosts it reuses, thousands of names.
+using EndpointSets = std::unordered_map<std::string, std::shared_ptr<const EndpointSet>>;
+
 class EndpointSetPool {
  public:
   EndpointSetPool() = default;
   // previous: the pool of the last compile, whose sets are reused when equal.
-  explicit EndpointSetPool(
-      const std::map<std::string, std::shared_ptr<const EndpointSet>>* previous)
-      : previous_(previous) {}
+  explicit EndpointSetPool(const EndpointSets* previous) : previous_(previous) {}
 
   // Get returns the set of backend's ready endpoints.
   std::shared_ptr<const EndpointSet> Get(const ir::Backend& backend);
@@ -26,12 +28,12 @@ class EndpointSetPool {
   void Adopt(const std::string& name, const std::shared_ptr<const EndpointSet>& set);
 
   // sets: the latest set of each backend name.
-  const std::map<std::string, std::shared_ptr<const EndpointSet>>& sets() const { return sets_; }
-  std::map<std::string, std::shared_ptr<const EndpointSet>> TakeSets() { return std::move(sets_); }
+  const EndpointSets& sets() const { return sets_; }
+  EndpointSets TakeSets() { return std::move(sets_); }
 
  private:
-  const std::map<std::string, std::shared_ptr<const EndpointSet>>* previous_ = nullptr;
-  std::map<std::string, std::shared_ptr<const EndpointSet>> sets_;
+  const EndpointSets* previous_ = nullptr;
+  EndpointSets sets_;
 };
 
 }  // namespace atrium::table

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <ctime>
-#include <map>
 #include <optional>
 #include <string_view>
 #include <tuple>
@@ -49,7 +48,7 @@ struct CompileCache::State {
   };
   std::shared_ptr<const ir::RouteConfig> config;
   std::unordered_map<std::string, Listener> listeners;  // by ListenerIdentity
-  std::map<std::string, std::shared_ptr<const EndpointSet>> endpoint_sets;
+  EndpointSets endpoint_sets;
   size_t reused_hosts = 0;
   size_t built_hosts = 0;
   size_t reused_host_indexes = 0;
