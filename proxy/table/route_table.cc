@@ -38,11 +38,14 @@ bool HostNamesEqual(const ir::Listener& a, const ir::Listener& b) {
 }  // namespace
 
 // CompileCache::State is what one Compile leaves for the next.
+using CompiledHosts = std::vector<std::shared_ptr<const CompiledHost>>;
+
 struct CompileCache::State {
   struct Listener {
     const ir::Listener* source;  // inside config
-    // The compiled virtual hosts, by position in source->virtual_hosts.
-    std::vector<std::shared_ptr<const CompiledHost>> hosts;
+    // The compiled virtual hosts, by position in source->virtual_hosts
+    // (the table's own list, shared: see CompiledListener::owned_hosts).
+    std::shared_ptr<const CompiledHosts> hosts;
     std::shared_ptr<const HostIndex<uint32_t>> host_index;
     std::shared_ptr<const tls::CertificateSet> certificates;  // TLS listeners only
   };
@@ -163,7 +166,10 @@ struct RouteTable::CompiledListener {
   };
   std::vector<HostRef> hosts;
   std::shared_ptr<const HostIndex<uint32_t>> shared_host_index;
-  std::vector<std::shared_ptr<const CompiledHost>> owned_hosts;
+  // Shared with the CompileCache as one list: keeping and dropping a
+  // table's thousands of hosts there costs one reference count, not one
+  // per host.
+  std::shared_ptr<const CompiledHosts> owned_hosts;
   // By position, like hosts: the ir::VirtualHost::sni_scope of each host.
   std::vector<std::optional<std::string>> sni_scopes;
   // TLS listeners: the parsed certificates, shared with other table
@@ -207,7 +213,8 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
   for (const ir::Listener& listener : shared_config->listeners) {
     CompiledListener& compiled = table->listeners_.emplace_back();
     compiled.key = {listener.address, listener.bind_port, listener.port, listener.tls};
-    compiled.owned_hosts.reserve(listener.virtual_hosts.size());
+    auto owned_hosts = std::make_shared<CompiledHosts>();
+    owned_hosts->reserve(listener.virtual_hosts.size());
     compiled.hosts.reserve(listener.virtual_hosts.size());
     compiled.sni_scopes.reserve(listener.virtual_hosts.size());
 
@@ -222,7 +229,7 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
     const bool hosts_reusable = before != nullptr && before->source->port == listener.port &&
                                 before->source->tls == listener.tls;
     PreviousHosts previous_hosts(hosts_reusable ? &before->source->virtual_hosts : nullptr,
-                                 hosts_reusable ? &before->hosts : nullptr);
+                                 hosts_reusable ? before->hosts.get() : nullptr);
     for (const SharedValue<ir::VirtualHost>& shared_vhost : listener.virtual_hosts) {
       const ir::VirtualHost& vhost = *shared_vhost;
       compiled.sni_scopes.push_back(vhost.sni_scope);
@@ -244,7 +251,7 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
       // A new host leaves the writer's caches now that the writer is done
       // with it; a reused one did when it was built.
       if (built) host->DemoteToSharedCache();
-      compiled.owned_hosts.push_back(std::move(host));
+      owned_hosts->push_back(std::move(host));
     }
 
     if (before != nullptr && HostNamesEqual(*before->source, listener)) {
@@ -275,11 +282,12 @@ std::unique_ptr<RouteTable> RouteTable::Compile(
       compiled.shared_host_index = std::make_shared<const HostIndex<uint32_t>>(entries);
     }
     compiled.host_index = compiled.shared_host_index.get();
+    compiled.owned_hosts = owned_hosts;
     if (next != nullptr) {
       next->listeners.try_emplace(
           std::move(listener_identity),
-          CompileCache::State::Listener{&listener, compiled.owned_hosts, compiled.shared_host_index,
-                                        compiled.certificates});
+          CompileCache::State::Listener{&listener, std::move(owned_hosts),
+                                        compiled.shared_host_index, compiled.certificates});
     }
   }
   for (const auto& [name, set] : endpoint_sets.sets()) {
