@@ -6,7 +6,9 @@
 #
 # The backend is an nginx server answering a fixed 200. Both proxies run the
 # same number of workers (WORKERS, default 1: on a 2-core machine wrk, the
-# backend and the proxy share the cores) with upstream keep-alive. Prints
+# backend and the proxy share the cores) with upstream keep-alive, no access
+# logs, and the same request rewriting (nginx is configured to add the
+# X-Forwarded-*, X-Request-Id and Via headers Atrium adds). Prints
 # requests/s, p50, p99 and requests per CPU-second of the proxy process(es)
 # for each, the median over ROUNDS runs, and the Atrium/nginx ratio.
 #
@@ -80,6 +82,17 @@ http {
     server 127.0.0.1:$backend_port;
     keepalive 128;
   }
+  # The request headers Atrium adds to every forwarded request
+  # (X-Forwarded-Proto/-Host, X-Request-Id when absent, Via), so both
+  # proxies do the same work per request.
+  map \$http_x_request_id \$bench_request_id {
+    "" \$request_id;
+    default \$http_x_request_id;
+  }
+  map \$http_via \$bench_via {
+    "" "1.1 nginx";
+    default "\$http_via, 1.1 nginx";
+  }
   server {
     listen 127.0.0.1:$nginx_port reuseport;
     location / {
@@ -88,6 +101,10 @@ http {
       proxy_set_header Connection "";
       proxy_set_header Host \$host;
       proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Forwarded-Host \$http_host;
+      proxy_set_header X-Request-Id \$bench_request_id;
+      proxy_set_header Via \$bench_via;
       proxy_buffering on;
     }
   }
@@ -104,6 +121,10 @@ $(if ((tls)); then cat <<TLS
       proxy_set_header Connection "";
       proxy_set_header Host \$host;
       proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Forwarded-Host \$http_host;
+      proxy_set_header X-Request-Id \$bench_request_id;
+      proxy_set_header Via \$bench_via;
       proxy_buffering on;
     }
   }

@@ -37,7 +37,7 @@ std::string ReplacePathPrefix(std::string_view path, std::string_view prefix,
   // rest is "" or starts with "/" (element-wise prefix match).
   std::string out(replacement);
   if (rest.empty() || rest == "/") {
-    if (out.empty()) out = "/";
+    if (out.empty()) out.push_back('/');  // not out = "/": GCC 12 misreports it (-Wrestrict)
     if (rest == "/" && out.back() != '/') out.push_back('/');
     return out;
   }

@@ -1,7 +1,10 @@
 #include "proxy/http/forwarding.h"
 
 #include <charconv>
+#include <iterator>
 #include <string>
+
+#include <boost/beast/core/string.hpp>
 
 #include "proxy/http/hop_by_hop.h"
 
@@ -16,7 +19,63 @@ constexpr std::string_view kXRequestId = "X-Request-Id";
 void SetContentLength(Fields& fields, uint64_t length) {
   char digits[24];
   auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), length);
-  fields.set(bhttp::field::content_length, std::string_view(digits, end - digits));
+  const std::string_view value(digits, end - digits);
+  // Usually the one line already says exactly this: keep it.
+  auto [first, last] = fields.equal_range(bhttp::field::content_length);
+  if (first != last && std::next(first) == last && first->value() == value) return;
+  fields.set(bhttp::field::content_length, value);
+}
+
+// ForwardingFields is what one pass over a request's fields finds out about
+// the ones PrepareUpstreamRequest adds or extends (one pass instead of a
+// lookup per name).
+struct ForwardingFields {
+  bool host = false;
+  int forwarded_for = 0;  // X-Forwarded-For lines
+  bool forwarded_proto = false;
+  bool forwarded_host = false;
+  bool request_id = false;
+  bool via = false;
+};
+
+ForwardingFields ScanForwardingFields(const Fields& fields) {
+  ForwardingFields found;
+  for (const auto& field : fields) {
+    switch (field.name()) {
+      case bhttp::field::host:
+        found.host = true;
+        break;
+      case bhttp::field::via:
+        found.via = true;
+        break;
+      case bhttp::field::unknown: {
+        std::string_view name = field.name_string();
+        if (boost::beast::iequals(name, kXForwardedFor)) {
+          ++found.forwarded_for;
+        } else if (boost::beast::iequals(name, kXForwardedProto)) {
+          found.forwarded_proto = true;
+        } else if (boost::beast::iequals(name, kXForwardedHost)) {
+          found.forwarded_host = true;
+        } else if (boost::beast::iequals(name, kXRequestId)) {
+          found.request_id = true;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return found;
+}
+
+// SetAbsent sets name to value, as an insert when the field is known absent
+// (which skips the search for lines to replace).
+void SetAbsent(Fields& fields, bool present, std::string_view name, std::string_view value) {
+  if (present) {
+    fields.set(name, value);
+  } else {
+    fields.insert(name, value);
+  }
 }
 
 }  // namespace
@@ -41,10 +100,10 @@ void PrepareUpstreamRequest(RequestHeader& header, const RequestFacts& facts,
 
   StripHopByHop(header);
   header.version(11);
+  const ForwardingFields present = ScanForwardingFields(header);
   // Host is end-to-end, but a client may name it in Connection, and an
   // absolute-form target or an HTTP/1.0 request may come without one.
-  if (facts.target.form == TargetForm::kAbsolute || !facts.has_host ||
-      header.find(bhttp::field::host) == header.end()) {
+  if (facts.target.form == TargetForm::kAbsolute || !facts.has_host || !present.host) {
     header.set(bhttp::field::host, original_host);
   }
   if (facts.upgrade) {
@@ -59,10 +118,10 @@ void PrepareUpstreamRequest(RequestHeader& header, const RequestFacts& facts,
   }
 
   // X-Forwarded-For: one line, the client appended to what came before.
-  auto [first, last] = header.equal_range(kXForwardedFor);
-  if (first == last) {
-    header.set(kXForwardedFor, context.client_address);
+  if (present.forwarded_for == 0) {
+    header.insert(kXForwardedFor, context.client_address);
   } else {
+    auto [first, last] = header.equal_range(kXForwardedFor);
     std::string chain;
     for (auto it = first; it != last; ++it) {
       if (!chain.empty()) chain.append(", ");
@@ -87,21 +146,24 @@ void PrepareUpstreamRequest(RequestHeader& header, const RequestFacts& facts,
       }
     }
   }
-  header.set(kXForwardedProto, context.scheme);
-  header.set(kXForwardedHost, original_host);
-  if (header.find(kXRequestId) == header.end()) header.set(kXRequestId, context.request_id);
+  SetAbsent(header, present.forwarded_proto, kXForwardedProto, context.scheme);
+  SetAbsent(header, present.forwarded_host, kXForwardedHost, original_host);
+  if (!present.request_id) header.insert(kXRequestId, context.request_id);
 
   // Via is a MUST for gateways on inbound requests (RFC 9110 §7.6.3).
   std::string_view received = header.version() == 10 ? "1.0 " : "1.1 ";
-  auto via = header.find(bhttp::field::via);
   std::string via_value;
-  if (via != header.end()) {
-    via_value.append(via->value());
+  if (present.via) {
+    via_value.append(header[bhttp::field::via]);
     via_value.append(", ");
   }
   via_value.append(received);
   via_value.append(context.via_pseudonym);
-  header.set(bhttp::field::via, via_value);
+  if (present.via) {
+    header.set(bhttp::field::via, via_value);
+  } else {
+    header.insert(bhttp::field::via, via_value);
+  }
 }
 
 ResponseFraming PrepareClientResponse(ResponseHeader& header,

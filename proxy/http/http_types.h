@@ -1,7 +1,9 @@
 #pragma once
 
 // Aliases for the Boost.Beast HTTP/1.1 types the data plane is built on.
-// Beast parses and serializes; nothing in proxy/ hand-rolls HTTP framing.
+// Beast parses and frames bodies; nothing in proxy/ hand-rolls HTTP framing.
+// (header_writer.h copies a header section out byte for byte as Beast's
+// serializer would, so the hot path can send it with a body in one write.)
 
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/fields.hpp>

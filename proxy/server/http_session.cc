@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <exception>
 #include <limits>
 
@@ -18,6 +19,7 @@
 #include "proxy/http/filters.h"
 #include "proxy/http/forwarding.h"
 #include "proxy/http/header_source.h"
+#include "proxy/http/header_writer.h"
 #include "proxy/http/local_response.h"
 #include "proxy/http/request_id.h"
 #include "proxy/server/load_balancer.h"
@@ -64,6 +66,36 @@ void ShutdownSend(ClientStream& stream, ErrorCode& ec) {
 }
 void Close(Socket& socket, ErrorCode& ec) { socket.close(ec); }
 void Close(ClientStream& stream, ErrorCode& ec) { stream.socket().close(ec); }
+
+// ParseBufferedHeader feeds parser the bytes already in buffer, as Beast's
+// read does first, and reports whether that finished the header or failed
+// (ec set). A request that arrived whole is then parsed in place: Beast's
+// asynchronous read completes through the scheduler even when no byte is
+// missing.
+template <typename Parser>
+bool ParseBufferedHeader(Parser& parser, boost::beast::flat_buffer& buffer, ErrorCode& ec) {
+  ec = {};
+  if (buffer.size() == 0) return false;
+  const size_t used = parser.put(buffer.data(), ec);
+  buffer.consume(used);
+  if (ec == bhttp::error::need_more) {
+    ec = {};
+    return false;
+  }
+  return ec || parser.is_header_done();
+}
+
+// WriteNow writes what a plain socket takes without waiting: usually all of
+// a header and a small body, with no asynchronous operation and no trip
+// through the scheduler. The socket is in non-blocking mode, so a full send
+// buffer returns at once (ec stays clear); the caller writes the rest
+// asynchronously.
+template <typename Buffers>
+size_t WriteNow(Socket& socket, const Buffers& buffers, ErrorCode& ec) {
+  const size_t written = socket.write_some(buffers, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+  return written;
+}
 
 void LogException(const std::exception_ptr& error) {
   if (!error) return;
@@ -145,6 +177,8 @@ Awaitable<void> HttpSession::Run(std::shared_ptr<HttpSession> self) {
   self->upstream_deadline_.SetOwner(self);
   ErrorCode ec;
   self->client_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  // Non-blocking for WriteNow (asynchronous operations work either way).
+  if (!self->listener_->tls) self->client_.socket().non_blocking(true, ec);
   auto remote = self->client_.socket().remote_endpoint(ec);
   if (!ec) self->client_address_ = remote.address().to_string();
   bool serve = true;
@@ -225,12 +259,14 @@ Awaitable<bool> HttpSession::ServeOne() {
 
   phase_ = Phase::kHeader;
   exchange_.start = Clock::now();
-  client_deadline_.Arm(options.header_timeout);
   request_.emplace();
   request_->header_limit(static_cast<uint32_t>(options.max_header_bytes));
   request_->body_limit(options.max_body_bytes);
-  co_await bhttp::async_read_header(client_, client_buffer_, *request_, WithError(ec));
-  client_deadline_.Disarm();
+  if (!ParseBufferedHeader(*request_, client_buffer_, ec)) {
+    client_deadline_.Arm(options.header_timeout);
+    co_await bhttp::async_read_header(client_, client_buffer_, *request_, WithError(ec));
+    client_deadline_.Disarm();
+  }
   if (ec) {
     if (closing_ || client_deadline_.expired() || !IsParseError(ec)) co_return false;
     auto unparsed = client_buffer_.data();
@@ -438,6 +474,7 @@ Awaitable<bool> HttpSession::Connect(UpstreamEndpoint& endpoint, bool* timed_out
     co_return false;
   }
   upstream_->socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  upstream_->socket.non_blocking(true, ec);  // for WriteNow
   co_return true;
 }
 
@@ -471,8 +508,11 @@ Awaitable<HttpSession::Attempt> HttpSession::ExchangeWithUpstream(bool may_retry
   UpstreamConnection& up = *upstream_;
   auto& request = request_->get();
   ++up.requests;
-  request_serializer_.emplace(request);
   const bool body_pending = !request_->is_done();
+  // A bodiless request goes out as its header in one write from one buffer;
+  // a body is streamed through Beast's serializer.
+  const bool header_only = !body_pending && !exchange_.facts.chunked;
+  if (!header_only) request_serializer_.emplace(request);
   const bool retryable = may_retry && !body_pending && http::IsIdempotent(request.method());
   ErrorCode ec;
 
@@ -514,7 +554,18 @@ Awaitable<HttpSession::Attempt> HttpSession::ExchangeWithUpstream(bool may_retry
     }
   }
 
-  if (!have_final) {
+  if (!have_final && header_only) {
+    head_.clear();
+    http::AppendHeader(request, &head_);
+    const size_t written = WriteNow(up.socket, asio::buffer(head_), ec);
+    if (!ec && written < head_.size()) {
+      ArmUpstream();
+      co_await asio::async_write(up.socket, asio::buffer(head_) + written, WithError(ec));
+      upstream_deadline_.Disarm();
+    }
+    TrimHead();
+    if (ec) co_return co_await UpstreamFailed(retryable);
+  } else if (!have_final) {
     RelayOutcome sent =
         co_await Relay<true>(client_, client_buffer_, *request_, up.socket, *request_serializer_);
     if (sent.error) {
@@ -527,6 +578,8 @@ Awaitable<HttpSession::Attempt> HttpSession::ExchangeWithUpstream(bool may_retry
       co_await SendLocal(http::StatusForParseError(sent.error), false);
       co_return Attempt::kClosed;
     }
+  }
+  if (!have_final) {
     bool got_bytes = false;
     switch (co_await ReadResponse(false, &got_bytes)) {
       case ContinueResult::kFinal:
@@ -588,9 +641,25 @@ Awaitable<HttpSession::Attempt> HttpSession::ExchangeWithUpstream(bool may_retry
     }
   }
 
-  response_serializer_.emplace(response);
-  RelayOutcome relayed =
-      co_await Relay<false>(up.socket, up.buffer, *response_, client_, *response_serializer_);
+  RelayOutcome relayed;
+  size_t buffered_body = 0;
+  const BufferedBody buffered =
+      framing.chunked ? BufferedBody::kNotBuffered : TakeBufferedBody(&buffered_body);
+  if (buffered == BufferedBody::kFailed) {
+    worker_.stats().RecordUpstreamError(UpstreamError::kProtocol);
+    ReleaseUpstream(false);
+    bool keep = co_await FailUpstream(502, UpstreamError::kCount);
+    co_return keep ? Attempt::kDone : Attempt::kClosed;
+  }
+  if (buffered == BufferedBody::kTaken) {
+    relayed.error = co_await WriteResponse(buffered_body);
+    relayed.wrote = !relayed.error;
+    TrimHead();
+  } else {
+    response_serializer_.emplace(response);
+    relayed =
+        co_await Relay<false>(up.socket, up.buffer, *response_, client_, *response_serializer_);
+  }
   exchange_.response_started = relayed.wrote;
   if (relayed.error) {
     if (relayed.read_failed) {
@@ -614,6 +683,59 @@ Awaitable<HttpSession::Attempt> HttpSession::ExchangeWithUpstream(bool may_retry
     co_return Attempt::kClosed;
   }
   co_return Attempt::kDone;
+}
+
+HttpSession::BufferedBody HttpSession::TakeBufferedBody(size_t* produced) {
+  *produced = 0;
+  http::ResponseParser& parser = *response_;
+  if (parser.is_done()) return BufferedBody::kTaken;  // no body (HEAD, 204, 304, length 0)
+  if (parser.chunked() || !parser.content_length()) return BufferedBody::kNotBuffered;
+  const uint64_t length = *parser.content_length();
+  const size_t size = worker_.options().io_buffer_bytes;
+  boost::beast::flat_buffer& buffer = upstream_->buffer;
+  if (length > buffer.size() || length > size) return BufferedBody::kNotBuffered;
+  auto& body = parser.get().body();
+  body.data = body_buffer_.get();
+  body.size = size;
+  ErrorCode ec;
+  buffer.consume(parser.put(buffer.data(), ec));
+  *produced = size - body.size;
+  return !ec && parser.is_done() ? BufferedBody::kTaken : BufferedBody::kFailed;
+}
+
+void HttpSession::TrimHead() {
+  // A connection keeps a buffer the size of a usual header and body, not
+  // the largest it ever sent.
+  if (head_.capacity() > worker_.options().io_buffer_bytes) std::string().swap(head_);
+}
+
+Awaitable<ErrorCode> HttpSession::WriteResponse(size_t body_size) {
+  head_.clear();
+  http::AppendHeader(response_->get().base(), &head_);
+  ErrorCode ec;
+  if (client_.is_tls()) {
+    // One buffer: a TLS stream writes one record per buffer.
+    head_.append(body_buffer_.get(), body_size);
+    client_deadline_.Arm(worker_.options().send_timeout);
+    co_await asio::async_write(client_, asio::buffer(head_), WithError(ec));
+    client_deadline_.Disarm();
+    co_return ec;
+  }
+  std::array<asio::const_buffer, 2> buffers = {asio::buffer(head_),
+                                               asio::const_buffer(body_buffer_.get(), body_size)};
+  size_t written = WriteNow(client_.socket(), buffers, ec);
+  if (ec || written == head_.size() + body_size) co_return ec;
+  // The send buffer is full: the rest waits for the client.
+  if (written < head_.size()) {
+    buffers[0] += written;
+  } else {
+    buffers[1] += written - head_.size();
+    buffers[0] = asio::const_buffer();
+  }
+  client_deadline_.Arm(worker_.options().send_timeout);
+  co_await asio::async_write(client_.socket(), buffers, WithError(ec));
+  client_deadline_.Disarm();
+  co_return ec;
 }
 
 Awaitable<HttpSession::Attempt> HttpSession::UpstreamFailed(bool can_retry) {

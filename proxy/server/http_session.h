@@ -59,6 +59,10 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>,
   enum class LocalKind { kPlain, kRedirect, kPrepared, kFinalRecipient };
   // Where waiting for the upstream's response ended.
   enum class ContinueResult { kContinue, kFinal, kTimeout, kFailed, kClientGone };
+  // Whether the response body was already buffered whole (kTaken, also for a
+  // response without a body), must be streamed (kNotBuffered), or failed to
+  // parse (kFailed).
+  enum class BufferedBody { kNotBuffered, kTaken, kFailed };
   struct RelayOutcome {
     ErrorCode error;
     bool read_failed = false;  // the error came from the reading side
@@ -104,6 +108,15 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>,
                                 http::bhttp::parser<kRequest, http::bhttp::buffer_body>& parser,
                                 Out& out,
                                 http::bhttp::serializer<kRequest, http::bhttp::buffer_body>& sr);
+  // TakeBufferedBody parses the body of the response just read into
+  // body_buffer_ when all of it is already buffered and fits; *produced is
+  // its size.
+  BufferedBody TakeBufferedBody(size_t* produced);
+  // WriteResponse sends the response header and the first body_size bytes of
+  // body_buffer_ with one write.
+  Awaitable<ErrorCode> WriteResponse(size_t body_size);
+  // TrimHead frees head_ after an unusually large header.
+  void TrimHead();
   Awaitable<bool> AnswerLocally(int status, LocalKind kind = LocalKind::kPlain);
   Awaitable<bool> SendLocal(int status, bool keep_alive, LocalKind kind = LocalKind::kPlain);
   // MaybeMirror sends a copy of the (bodiless) request being forwarded to the
@@ -147,6 +160,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession>,
   std::optional<http::ResponseSerializer> response_serializer_;
   http::LocalResponse local_;
   std::string location_;  // of a redirect being answered
+  std::string head_;      // a serialized header being written (capacity reused)
   std::unique_ptr<UpstreamConnection> upstream_;
   UpstreamEndpoint* endpoint_ = nullptr;  // outstanding count held while set
 };

@@ -82,6 +82,24 @@ TEST(PrepareUpstreamRequestTest, AddsForwardingFieldsAndKeepsEndToEndOnes) {
   EXPECT_NE(out.find("Via: 1.0 front, 1.1 atrium\n"), std::string::npos) << out;
 }
 
+TEST(PrepareUpstreamRequestTest, ReplacesClientForwardedProtoAndHostWhateverTheirCase) {
+  std::string out = Prepared(Request("/", 11,
+                                     {{"Host", "example.com"},
+                                      {"x-forwarded-proto", "https"},
+                                      {"X-FORWARDED-HOST", "spoofed.example"},
+                                      {"x-forwarded-for", "10.0.0.1"},
+                                      {"via", "1.1 a"},
+                                      {"x-request-id", "theirs"}}));
+  EXPECT_NE(out.find("X-Forwarded-Proto: http\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("https"), std::string::npos) << out;
+  EXPECT_NE(out.find("X-Forwarded-Host: example.com\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("spoofed"), std::string::npos) << out;
+  EXPECT_NE(out.find("X-Forwarded-For: 10.0.0.1, 192.0.2.7\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("Via: 1.1 a, 1.1 atrium\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("x-request-id: theirs\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("11111111"), std::string::npos) << out;
+}
+
 TEST(PrepareUpstreamRequestTest, AbsoluteFormBecomesOriginFormWithItsHost) {
   std::string out = Prepared(Request("http://a.example.com/x?y", 10, {}));
   EXPECT_NE(out.find("GET /x?y 11\n"), std::string::npos) << out;
