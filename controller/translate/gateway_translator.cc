@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "base/str_cat.h"
 #include "controller/translate/conditions.h"
 #include "controller/translate/input.h"
 #include "controller/translate/ports.h"
@@ -102,7 +103,7 @@ void ParseAllowedRoutes(const nlohmann::json& listener, const std::string& path,
     if (group == kGatewayGroup && kind == kHttpRouteKind) {
       out.allows_http_route = true;
     } else {
-      invalid.push_back(group.empty() ? kind : group + "/" + kind);
+      invalid.push_back(group.empty() ? kind : StrCat(group, "/", kind));
     }
   }
   if (out.allows_http_route) {
@@ -229,11 +230,11 @@ std::vector<ir::TlsCertificate> ResolveCertificates(const GatewayModel& gateway,
     std::string kind = String(refs[i], "kind", ref_path, "Secret");
     std::string name = String(refs[i], "name", ref_path);
     std::string ns = String(refs[i], "namespace", ref_path, gateway.meta.ns);
-    std::string label = ns + "/" + name;
+    std::string label = StrCat(ns, "/", name);
     if (!group.empty() || kind != "Secret") {
       Reject(out.resolved_refs, "InvalidCertificateRef",
-             "certificateRef " + label + " has unsupported kind " +
-                 (group.empty() ? kind : group + "/" + kind));
+             StrCat("certificateRef ", label, " has unsupported kind ",
+                    group.empty() ? kind : StrCat(group, "/", kind)));
       continue;
     }
     if (!grants.Allows({std::string(kGatewayGroup), "Gateway", gateway.meta.ns, ""},

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "base/str_cat.h"
 #include "controller/translate/backend_refs.h"
 #include "controller/translate/hostnames.h"
 #include "controller/translate/input.h"
@@ -206,14 +207,14 @@ ir::Cors ParseCors(const nlohmann::json& cors, const std::string& path) {
   result.allow_origins = StringList(cors, "allowOrigins", path);
   for (const std::string& origin : result.allow_origins) {
     if (!IsValidOrigin(origin)) {
-      Unsupported(path + ".allowOrigins: \"" + origin + "\" is not a valid origin");
+      Unsupported(StrCat(path, ".allowOrigins: \"", origin, "\" is not a valid origin"));
     }
   }
   result.allow_methods = StringList(cors, "allowMethods", path);
   for (const std::string& method : result.allow_methods) {
     if (method != "*" &&
         std::find(std::begin(kMethods), std::end(kMethods), method) == std::end(kMethods)) {
-      Unsupported(path + ".allowMethods: unsupported method \"" + method + "\"");
+      Unsupported(StrCat(path, ".allowMethods: unsupported method \"", method, "\""));
     }
   }
   result.allow_headers = StringList(cors, "allowHeaders", path);
@@ -221,7 +222,7 @@ ir::Cors ParseCors(const nlohmann::json& cors, const std::string& path) {
   for (const auto* list : {&result.allow_headers, &result.expose_headers}) {
     for (const std::string& name : *list) {
       if (name != "*" && !IsHeaderName(name)) {
-        Unsupported(path + ": \"" + name + "\" is not a header name");
+        Unsupported(StrCat(path, ": \"", name, "\" is not a header name"));
       }
     }
   }
@@ -258,7 +259,7 @@ ParsedFilters ParseFilters(const nlohmann::json& filters, const std::string& pat
     const nlohmann::json& filter = filters[i];
     std::string type = String(filter, "type", filter_path);
     if (type != "RequestMirror" && type != "ExtensionRef" && !seen.insert(type).second) {
-      Unsupported(filter_path + ": filter " + type + " cannot be repeated");
+      Unsupported(StrCat(filter_path, ": filter ", type, " cannot be repeated"));
     }
     if (type == "RequestHeaderModifier") {
       result.filters.request_headers =
@@ -293,7 +294,7 @@ ParsedFilters ParseFilters(const nlohmann::json& filters, const std::string& pat
                               " is not supported; matching requests get 500"});
       result.unresolved_extension = true;
     } else {
-      Unsupported(filter_path + ".type: unsupported filter \"" + type + "\"");
+      Unsupported(StrCat(filter_path, ".type: unsupported filter \"", type, "\""));
     }
   }
   if (result.filters.redirect && result.filters.rewrite) {

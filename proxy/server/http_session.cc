@@ -593,7 +593,7 @@ Awaitable<HttpSession::Attempt> HttpSession::ExchangeWithUpstream(bool may_retry
   }
 
   auto& response = response_->get();
-  const int status = response.result_int();
+  const int status = static_cast<int>(response.result_int());
   if (status == 101) {
     if (!exchange_.facts.upgrade || !request_->is_done()) {
       // A switch nobody asked for cannot be relayed.
@@ -799,7 +799,7 @@ Awaitable<HttpSession::ContinueResult> HttpSession::ReadResponse(bool stop_at_co
       co_return ContinueResult::kFailed;
     }
     *got_bytes = true;
-    const int status = response_->get().result_int();
+    const int status = static_cast<int>(response_->get().result_int());
     if (status == 101 || status / 100 != 1) co_return ContinueResult::kFinal;
     // Interim response. A 100 is relayed once; an HTTP/1.0 client gets none
     // (RFC 9110 §15.2).

@@ -33,6 +33,46 @@ list: [a, 2]
   EXPECT_EQ(o["list"], nlohmann::json::parse(R"(["a", 2])"));
 }
 
+TEST(YamlJsonTest, NumbersOfTheCoreSchemaAndLookalikes) {
+  YamlParseResult result = ParseYamlDocuments(R"(
+plus: +7
+exp: 1e3
+signed_exp: -2.5E-1
+dot_first: .5
+dot_last: 3.
+no_digits: "-"
+bare_sign: +
+bare_dot: .
+bare_exp: 1e
+ip: 10.0.0.1
+huge_int: 99999999999999999999
+)");
+  ASSERT_EQ(result.error, "");
+  const nlohmann::json& o = result.documents.at(0).object;
+  EXPECT_EQ(o["plus"], 7);
+  EXPECT_EQ(o["exp"], 1000.0);
+  EXPECT_EQ(o["signed_exp"], -0.25);
+  EXPECT_EQ(o["dot_first"], 0.5);
+  EXPECT_EQ(o["dot_last"], 3.0);
+  EXPECT_EQ(o["no_digits"], "-");
+  EXPECT_EQ(o["bare_sign"], "+");
+  EXPECT_EQ(o["bare_dot"], ".");
+  EXPECT_EQ(o["bare_exp"], "1e");
+  EXPECT_EQ(o["ip"], "10.0.0.1");
+  EXPECT_EQ(o["huge_int"], "99999999999999999999");  // out of range: kept as text
+}
+
+// A manifest can hold any text: a 200,000-digit scalar is a string (too
+// large for a number), not a crash (std::regex recursed once per digit).
+TEST(YamlJsonTest, AVeryLongPlainScalarIsReadWithoutCrashing) {
+  const std::string digits(200000, '1');
+  YamlParseResult result = ParseYamlDocuments("int: " + digits + "\nfloat: " + digits + ".5\n");
+  ASSERT_EQ(result.error, "");
+  const nlohmann::json& o = result.documents.at(0).object;
+  EXPECT_EQ(o["int"], digits);
+  EXPECT_TRUE(o["float"].is_number() || o["float"] == digits + ".5");
+}
+
 TEST(YamlJsonTest, MultipleDocumentsAndEmptyOnes) {
   YamlParseResult result = ParseYamlDocuments("a: 1\n---\nb: 2\n---\n");
   ASSERT_EQ(result.error, "");
