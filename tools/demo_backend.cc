@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
     if (!request.params.empty()) {
       std::string query;
       for (const auto& [key, value] : request.params) {
-        query += (query.empty() ? "" : "&") + key + "=" + value;
+        if (!query.empty()) query += '&';
+        query.append(key).append("=").append(value);
       }
       target += "?" + query;
     }
@@ -90,7 +91,7 @@ int main(int argc, char** argv) {
   server_for_signal = &server;
   std::signal(SIGTERM, StopOnSignal);
   std::signal(SIGINT, StopOnSignal);
-  if (!server.listen(host.c_str(), port)) {
+  if (!server.listen(host, port)) {
     std::cerr << "atrium_demo_backend: cannot listen on " << listen << "\n";
     return 1;
   }

@@ -8,7 +8,7 @@ bool IsTlsSecret(const nlohmann::json& secret) {
   return secret.is_object() && secret.value("type", "") == "kubernetes.io/tls";
 }
 
-ClusterInformers::ClusterInformers(KubeClient& client, ClusterInformersOptions options,
+ClusterInformers::ClusterInformers(KubeClient& client, const ClusterInformersOptions& options,
                                    InformerCallbacks callbacks, KubeMetrics* metrics)
     : callbacks_(std::move(callbacks)) {
   std::vector<std::string> all_namespaces = {""};

@@ -46,8 +46,8 @@ bool IsTlsSecret(const nlohmann::json& secret);
 
 class ClusterInformers {
  public:
-  ClusterInformers(KubeClient& client, ClusterInformersOptions options, InformerCallbacks callbacks,
-                   KubeMetrics* metrics = nullptr);
+  ClusterInformers(KubeClient& client, const ClusterInformersOptions& options,
+                   InformerCallbacks callbacks, KubeMetrics* metrics = nullptr);
   ~ClusterInformers();
   ClusterInformers(const ClusterInformers&) = delete;
   ClusterInformers& operator=(const ClusterInformers&) = delete;

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/str_cat.h"
 #include "controller/manifests/yaml_json.h"
 
 namespace atrium::manifests {
@@ -114,7 +115,7 @@ LoadResult LoadManifests(const std::map<std::string, std::string>& files) {
       std::string key = state::ObjectKey(object);
       if (map->count(key) != 0) {
         result.problems.push_back(
-            {path, kind + " " + key, "duplicate object: the first definition is kept"});
+            {path, StrCat(kind, " ", key), "duplicate object: the first definition is kept"});
         continue;
       }
       map->emplace(std::move(key), std::move(object));

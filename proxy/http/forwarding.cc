@@ -169,7 +169,7 @@ void PrepareUpstreamRequest(RequestHeader& header, const RequestFacts& facts,
 ResponseFraming PrepareClientResponse(ResponseHeader& header,
                                       std::optional<uint64_t> content_length,
                                       const ClientResponseContext& context) {
-  const int status = header.result_int();
+  const int status = static_cast<int>(header.result_int());
   ResponseFraming framing;
   framing.close_after = !context.keep_alive;
   std::string upgrade;

@@ -38,7 +38,7 @@ Awaitable<void> RunMirror(std::shared_ptr<MirrorCall> call, asio::ip::tcp::endpo
   call->socket.close(ec);
 }
 
-void IgnoreException(std::exception_ptr) {}
+void IgnoreException(const std::exception_ptr& /*error*/) {}
 
 }  // namespace
 

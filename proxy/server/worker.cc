@@ -13,7 +13,7 @@ namespace {
 
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);
 
-void IgnoreResult(std::exception_ptr error) {
+void IgnoreResult(const std::exception_ptr& error) {
   if (!error) return;
   try {
     std::rethrow_exception(error);
