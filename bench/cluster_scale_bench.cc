@@ -387,6 +387,9 @@ int main(int argc, char** argv) {
   const uint64_t route_writes =
       api.RequestCount("patch", "gateway.networking.k8s.io/httproutes/status") +
       api.RequestCount("update", "gateway.networking.k8s.io/httproutes/status");
+  const uint64_t route_reads =
+      api.RequestCount("get", "gateway.networking.k8s.io/httproutes") +
+      api.RequestCount("get", "gateway.networking.k8s.io/httproutes/status");
   const double atrium_writes = atrium.Metric("atrium_status_writes_total");
 
   // Every route answers.
@@ -475,6 +478,8 @@ int main(int argc, char** argv) {
 
   const std::string peak_rss = ProcStatus(pid, "VmHWM");
   const std::string rss_after = ProcStatus(pid, "VmRSS");
+  const std::string rss_anon = ProcStatus(pid, "RssAnon");
+  const std::string rss_file = ProcStatus(pid, "RssFile");
   json figures = {{"routes", routes},
                   {"namespaces", namespaces},
                   {"endpoints", endpoints},
@@ -491,6 +496,7 @@ int main(int argc, char** argv) {
                   {"routes_answering", answering},
                   {"gateway_status_writes", gateway_writes},
                   {"httproute_status_writes", route_writes},
+                  {"httproute_reads", route_reads},
                   {"atrium_status_writes_total", atrium_writes},
                   {"propagation_p50_ms", percentile(0.50)},
                   {"propagation_p99_ms", percentile(0.99)},
@@ -498,7 +504,9 @@ int main(int argc, char** argv) {
                   {"propagation_in_atrium_mean_ms", inside_ms},
                   {"rss_before_routes", rss_before},
                   {"rss_after", rss_after},
-                  {"peak_rss", peak_rss}};
+                  {"peak_rss", peak_rss},
+                  {"rss_anon_after", rss_anon},
+                  {"rss_file_after", rss_file}};
   atrium.process().Stop();
   const RebuildTimes rebuild = MeasureRebuild(api);
   figures["full_rebuild_ms"] = rebuild.full_ms;
@@ -518,6 +526,8 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(gateway_writes));
     std::printf("  HTTPRoute status writes                        %8llu\n",
                 static_cast<unsigned long long>(route_writes));
+    std::printf("  HTTPRoute reads by atrium (GET)                %8llu\n",
+                static_cast<unsigned long long>(route_reads));
     std::printf("  propagation of one edit p50 / p99 (%zu samples) %6.1f / %.1f ms\n",
                 propagation_ms.size(), percentile(0.50), percentile(0.99));
     std::printf("  (%d other routes edited meanwhile, %d per second)\n", churned.load(), churn);
@@ -528,6 +538,8 @@ int main(int argc, char** argv) {
                 rebuild.full_ms, rebuild.incremental_ms);
     std::printf("  atrium RSS before routes / after / peak        %s / %s / %s\n",
                 rss_before.c_str(), rss_after.c_str(), peak_rss.c_str());
+    std::printf("  atrium RSS after: anonymous / file-backed      %s / %s\n", rss_anon.c_str(),
+                rss_file.c_str());
   }
   return (served_ms >= 0 && attached_ms >= 0 && answering == routes) ? 0 : 1;
 }

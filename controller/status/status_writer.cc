@@ -345,6 +345,15 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
       if (auto it = current_.find(id); it != current_.end()) current = it->second;
       if (auto it = written_.find(id); it != written_.end()) written = it->second;
     }
+    // What we wrote last is still what translate wants and nobody changed
+    // it since: nothing to do, even if the server normalized what we sent.
+    // Checked before reading a settled object back: the watch event of our
+    // own write can arrive before the write's response and mark it dirty.
+    const size_t wanted_fingerprint = Fingerprint(wanted);
+    if (current && written && written->desired == wanted_fingerprint &&
+        written->result == current->fingerprint) {
+      return WriteResult::kDone;
+    }
     if (!current || !current->status) {
       kube::HttpResponse response = client_.Get(kind->ObjectPath(id.ns, id.name), stop);
       if (response.status == 404) return WriteResult::kDone;  // deleted meanwhile
@@ -360,9 +369,6 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
       std::lock_guard lock(mutex_);
       current_[id] = *current;
     }
-    // What we wrote last is still what translate wants and nobody changed
-    // it since: nothing to do, even if the server normalized what we sent.
-    const size_t wanted_fingerprint = Fingerprint(wanted);
     if (written && written->desired == wanted_fingerprint &&
         written->result == current->fingerprint) {
       return WriteResult::kDone;

@@ -97,6 +97,24 @@ class StatusWriterTest : public ::testing::Test {
     ASSERT_TRUE(result.ok()) << result.body.dump();
   }
 
+  // CaughtUp waits until every informer has seen the API server's current
+  // resourceVersion (bookmarks carry it when no event of its kind does).
+  bool CaughtUp(const kube::ClusterInformers& informers) {
+    const uint64_t version = static_cast<uint64_t>(api_.resource_version());
+    auto caught_up = [&] {
+      for (const auto& informer : informers.informers()) {
+        if (std::stoull(informer->resource_version()) < version) return false;
+      }
+      return true;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    while (!caught_up() && std::chrono::steady_clock::now() < deadline) {
+      api_.SendBookmarks();
+      std::this_thread::sleep_for(milliseconds(10));  // polling a condition with a deadline
+    }
+    return caught_up();
+  }
+
   std::unique_ptr<StatusWriter> MakeWriter(StatusWriterOptions options = {}) {
     options.holdoff = milliseconds(10);
     options.leader_poll = milliseconds(20);
@@ -452,21 +470,44 @@ TEST_F(StatusWriterTest, FedByInformersItStaysQuietOnItsOwnEchoes) {
       "httproutes", "default", "web",
       [](const json* route) { return route != nullptr && route->contains("status"); }, kWait));
   // Let the watch deliver our own writes back; they cause no further write.
-  const uint64_t version = static_cast<uint64_t>(api_.resource_version());
-  auto caught_up = [&] {
-    for (const auto& informer : informers.informers()) {
-      if (std::stoull(informer->resource_version()) < version) return false;
-    }
-    return true;
-  };
-  const auto deadline = std::chrono::steady_clock::now() + kWait;
-  while (!caught_up() && std::chrono::steady_clock::now() < deadline) {
-    api_.SendBookmarks();
-    std::this_thread::sleep_for(milliseconds(10));  // polling a condition with a deadline
-  }
-  ASSERT_TRUE(caught_up());
+  ASSERT_TRUE(CaughtUp(informers));
   ASSERT_TRUE(writer->WaitIdle(kWait));
   EXPECT_EQ(writer->writes(), 2u);
+  informers.Stop();
+}
+
+// Routes are written in parallel, and the watch event of a write often
+// arrives before the write's response: that event must not make the writer
+// read the route back to find it has nothing to do.
+TEST_F(StatusWriterTest, EchoesOfParallelWritesCostNoReads) {
+  constexpr int kRoutes = 300;
+  std::vector<translate::ObjectStatus> statuses = {GatewayStatus(kRoutes)};
+  for (int i = 0; i < kRoutes; ++i) {
+    const std::string name = "r" + std::to_string(i);
+    Create({{"apiVersion", "gateway.networking.k8s.io/v1"},
+            {"kind", "HTTPRoute"},
+            {"metadata", {{"name", name}, {"namespace", "default"}}},
+            {"spec", {{"parentRefs", json::array({{{"name", "gw"}}})}}}});
+    statuses.push_back(RouteStatus(true));
+    statuses.back().name = name;
+  }
+  auto writer = MakeWriter();
+  kube::ClusterInformers informers(
+      *client_, {.kinds = {*kube::FindKind("Gateway"), *kube::FindKind("HTTPRoute")}},
+      {[&writer](std::string_view kind, json object) { writer->Observe(kind, object); },
+       [&writer](std::string_view kind, const std::string& key) { writer->Forget(kind, key); },
+       nullptr});
+  informers.Start();
+  ASSERT_TRUE(informers.WaitForSync(kWait));
+  api_.ResetRequestCounts();
+  writer->Start();
+  writer->Update(statuses);
+  ASSERT_TRUE(writer->WaitIdle(kWait));
+  ASSERT_TRUE(CaughtUp(informers));
+  ASSERT_TRUE(writer->WaitIdle(kWait));
+  EXPECT_EQ(api_.RequestCount("patch", kRouteStatus), static_cast<uint64_t>(kRoutes));
+  EXPECT_EQ(api_.RequestCount("get", "gateway.networking.k8s.io/httproutes"), 0u);
+  EXPECT_EQ(writer->writes(), kRoutes + 1u);
   informers.Stop();
 }
 
