@@ -35,6 +35,47 @@ void StripSecretData(nlohmann::json& object) {
   }
 }
 
+// ReadyOf tells whether a stripped endpoint is well typed (addresses a list
+// of strings, conditions.ready a boolean, either may be unset) and, if so,
+// sets *ready (an unset ready condition means ready).
+bool ReadyOf(const nlohmann::json& endpoint, bool* ready) {
+  if (!endpoint.is_object()) return false;
+  auto addresses = endpoint.find("addresses");
+  if (addresses != endpoint.end() && !addresses->is_null()) {
+    if (!addresses->is_array()) return false;
+    for (const nlohmann::json& address : *addresses) {
+      if (!address.is_string()) return false;
+    }
+  }
+  *ready = true;
+  auto conditions = endpoint.find("conditions");
+  if (conditions == endpoint.end() || conditions->is_null()) return true;
+  if (!conditions->is_object()) return false;
+  auto flag = conditions->find("ready");
+  if (flag == conditions->end() || flag->is_null()) return true;
+  if (!flag->is_boolean()) return false;
+  *ready = flag->get<bool>();
+  return true;
+}
+
+// CoalesceEndpoints stores the ready addresses of a slice whose endpoints
+// are all well typed as one endpoint: what translate reads (every address
+// of every ready endpoint, in order) is unchanged, and an address costs one
+// string instead of an endpoint object with its conditions. A slice with a
+// malformed endpoint is kept as it is, so that translate names the field.
+void CoalesceEndpoints(nlohmann::json& endpoints) {
+  nlohmann::json addresses = nlohmann::json::array();
+  for (const nlohmann::json& endpoint : endpoints) {
+    bool ready = true;
+    if (!ReadyOf(endpoint, &ready)) return;
+    auto list = endpoint.find("addresses");
+    if (!ready || list == endpoint.end() || list->is_null()) continue;
+    for (const nlohmann::json& address : *list) addresses.push_back(address);
+  }
+  endpoints = nlohmann::json::array();
+  if (!addresses.empty()) endpoints.push_back({{"addresses", std::move(addresses)}});
+}
+
 // StripEndpoints keeps of each endpoint what translate reads: its addresses
 // and its ready condition. targetRef, nodeName, zone, hints and the other
 // conditions are most of an endpoint's size, and a cluster has thousands.
@@ -53,6 +94,7 @@ void StripEndpoints(nlohmann::json& object) {
       it = it.key() == "ready" ? std::next(it) : conditions->erase(it);
     }
   }
+  CoalesceEndpoints(*endpoints);
 }
 
 bool SameMetadata(const nlohmann::json& a, const nlohmann::json& b) {

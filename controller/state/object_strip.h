@@ -11,7 +11,9 @@
 //     (the status writer observes status before an object is stored);
 //   - Secret data other than tls.crt, tls.key and ca.crt;
 //   - of EndpointSlice endpoints, all but their addresses and ready
-//     condition (targetRef, nodeName, zone, hints...).
+//     condition (targetRef, nodeName, zone, hints...); when every endpoint
+//     is well typed, the slice keeps a single endpoint holding the addresses
+//     of its ready endpoints, in order (what translate reads of it).
 // Dropping status also means that our own status writes, echoed back by the
 // watch, differ from the stored object only in metadata.resourceVersion
 // (see SameContent), so they cause no rebuild.

@@ -74,6 +74,10 @@ Result Translate(const state::ClusterState& state, const Options& options, Trans
   ReferenceGrantIndex grants(state.reference_grants, problems);
   NamespaceIndex namespaces(state.namespaces, problems);
   ConfigDraft draft;
+  // At most one status per object of these kinds: reserved once, not grown
+  // by doubling past thousands of routes when the Gateways' come after them.
+  result.statuses.reserve(state.gateway_classes.size() + state.gateways.size() +
+                          state.http_routes.size() + state.ingresses.size());
 
   // Order matters: Gateways claim sockets before routes attach to them, and
   // before the implicit Ingress listener joins (or cannot join) port 80.

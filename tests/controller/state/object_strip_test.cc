@@ -77,6 +77,37 @@ TEST(ObjectStripTest, KeepsOnlyAddressesAndReadinessOfEndpoints) {
   EXPECT_EQ(slice["addressType"], "IPv4");
 }
 
+TEST(ObjectStripTest, ReadyAddressesOfWellTypedEndpointsBecomeOneEndpoint) {
+  json slice = json::parse(R"({
+    "kind": "EndpointSlice", "addressType": "IPv4",
+    "endpoints": [
+      {"addresses": ["10.0.0.1"], "conditions": {"ready": true, "serving": true}},
+      {"addresses": ["10.0.0.2", "10.0.0.3"], "conditions": null},
+      {"addresses": ["10.0.0.4"], "conditions": {"ready": false}},
+      {"addresses": ["10.0.0.5"], "conditions": {"serving": true}, "zone": "z1"},
+      {"conditions": {"ready": true}}]})");
+  StripObject(kEndpointSlice, slice);
+  EXPECT_EQ(slice["endpoints"],
+            json::parse(R"([{"addresses": ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.5"]}])"));
+
+  json none_ready = json::parse(R"({"kind": "EndpointSlice", "endpoints": [
+      {"addresses": ["10.0.0.4"], "conditions": {"ready": false}}]})");
+  StripObject(kEndpointSlice, none_ready);
+  EXPECT_EQ(none_ready["endpoints"], json::array());
+
+  // One malformed endpoint: nothing is coalesced, so translate can name it.
+  for (const char* malformed : {R"({"addresses": "10.0.0.9"})", R"({"addresses": [7]})",
+                                R"({"addresses": ["10.0.0.9"], "conditions": {"ready": "yes"}})",
+                                R"({"addresses": ["10.0.0.9"], "conditions": []})"}) {
+    json odd = {
+        {"kind", "EndpointSlice"},
+        {"endpoints", json::array({{{"addresses", {"10.0.0.1"}}}, json::parse(malformed)})}};
+    const json before = odd["endpoints"];
+    StripObject(kEndpointSlice, odd);
+    EXPECT_EQ(odd["endpoints"], before) << malformed;
+  }
+}
+
 TEST(ObjectStripTest, DataOfOtherKindsIsKept) {
   // Only Secrets have their data filtered.
   json config_like = {{"metadata", {{"name", "x"}}}, {"data", {{"password", "p"}}}};

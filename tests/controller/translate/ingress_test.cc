@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "controller/state/object_strip.h"
 #include "controller/translate/translate.h"
 #include "tests/controller/translate/test_support.h"
 
@@ -332,6 +333,104 @@ endpoints: [{addresses: [10.9.9.9]}]
   EXPECT_EQ(by_number->backends[0].endpoints,
             (std::vector<ir::Endpoint>{{"10.0.0.1", 9443, true}, {"10.0.0.2", 9443, true}}));
   EXPECT_TRUE(result.problems.empty());
+}
+
+// The stored world keeps EndpointSlices stripped (state::StripObject), which
+// coalesces the ready addresses of well-typed endpoints into one endpoint:
+// translate must resolve the same endpoints, and report the same problems,
+// from the stripped slices as from the slices as written.
+TEST(IngressTest, StrippedEndpointSlicesResolveAsWritten) {
+  const state::ClusterState written = LoadYaml(R"(
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: atrium}
+spec: {controller: atrium.dev/ingress-controller}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: shop}
+spec:
+  ingressClassName: atrium
+  rules:
+  - http:
+      paths:
+      - {path: /web, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+      - {path: /odd, pathType: Prefix, backend: {service: {name: odd, port: {number: 80}}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: odd, namespace: shop}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: web-abc
+  namespace: shop
+  labels: {kubernetes.io/service-name: web}
+addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints:
+- addresses: [10.0.0.5]
+  conditions: {ready: true, serving: true}
+  nodeName: node-a
+- addresses: [10.0.0.1, 10.0.0.9]
+- addresses: [10.0.0.3]
+  conditions: {ready: false}
+- addresses: [not-an-ip, 10.0.0.2]
+  conditions: {serving: false}
+- addresses: []
+- conditions: {ready: true}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: odd-abc
+  namespace: shop
+  labels: {kubernetes.io/service-name: odd}
+addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints:
+- addresses: [10.1.0.1]
+- addresses: [10.1.0.2]
+  conditions: {ready: "yes"}
+)");
+  state::ClusterState stored = written;
+  for (auto& [key, slice] : stored.endpoint_slices) {
+    state::StripObject(state::kEndpointSlice, slice);
+  }
+  EXPECT_EQ(stored.endpoint_slices.at("shop/web-abc")["endpoints"].size(), 1u);
+  EXPECT_EQ(stored.endpoint_slices.at("shop/odd-abc")["endpoints"].size(), 2u);
+
+  const Result from_written = Translate(written, Options{});
+  const Result from_stored = Translate(stored, Options{});
+  for (const char* path : {"/web", "/odd"}) {
+    Request request;
+    request.path = path;
+    const ir::Route* expected = Served(from_written.config, request);
+    const ir::Route* actual = Served(from_stored.config, request);
+    ASSERT_NE(expected, nullptr) << path;
+    ASSERT_NE(actual, nullptr) << path;
+    ASSERT_EQ(actual->backends.size(), 1u) << path;
+    EXPECT_EQ(actual->backends[0].endpoints, expected->backends[0].endpoints) << path;
+  }
+  Request web;
+  web.path = "/web";
+  EXPECT_EQ(Served(from_stored.config, web)->backends[0].endpoints,
+            (std::vector<ir::Endpoint>{{"10.0.0.1", 8080, true},
+                                       {"10.0.0.2", 8080, true},
+                                       {"10.0.0.5", 8080, true},
+                                       {"10.0.0.9", 8080, true}}));
+  ASSERT_EQ(from_stored.problems.size(), from_written.problems.size());
+  for (size_t i = 0; i < from_stored.problems.size(); ++i) {
+    EXPECT_EQ(from_stored.problems[i].reason, from_written.problems[i].reason);
+  }
+  EXPECT_FALSE(from_stored.problems.empty());  // not-an-ip, and the malformed ready
 }
 
 TEST(IngressTest, ResourceBackendIsRejectedAndOtherPathsServe) {
