@@ -14,6 +14,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "base/str_cat.h"
 #include "controller/kube/cluster_informers.h"
 #include "tests/apiserver/api_server.h"
 
@@ -202,7 +203,7 @@ TEST_F(InformerTest, ListsThenWatches) {
 }
 
 TEST_F(InformerTest, ListsInPages) {
-  for (int i = 0; i < 5; ++i) Create(Service("default", "s" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i) Create(Service("default", StrCat("s", std::to_string(i))));
   InformerOptions options = FastOptions();
   options.page_size = 2;
   auto informer = MakeInformer("Service", options);

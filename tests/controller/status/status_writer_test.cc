@@ -9,6 +9,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "base/str_cat.h"
 #include "controller/admin/control_plane_metrics.h"
 #include "controller/kube/cluster_informers.h"
 #include "controller/kube/time_format.h"
@@ -299,11 +300,11 @@ TEST_F(StatusWriterTest, ThousandRoutesAttachedAtOnceCostFewGatewayWrites) {
   StatusWriterOptions options;  // default hold-off and parallelism
   StatusWriter writer(*client_, options, &metrics_);
   for (int i = 0; i < kRoutes; ++i) {
-    testing::ApiResult created =
-        api_.Create({{"apiVersion", "gateway.networking.k8s.io/v1"},
-                     {"kind", "HTTPRoute"},
-                     {"metadata", {{"name", "r" + std::to_string(i)}, {"namespace", "default"}}},
-                     {"spec", {{"parentRefs", json::array({{{"name", "gw"}}})}}}});
+    testing::ApiResult created = api_.Create(
+        {{"apiVersion", "gateway.networking.k8s.io/v1"},
+         {"kind", "HTTPRoute"},
+         {"metadata", {{"name", StrCat("r", std::to_string(i))}, {"namespace", "default"}}},
+         {"spec", {{"parentRefs", json::array({{{"name", "gw"}}})}}}});
     ASSERT_TRUE(created.ok());
     writer.Observe("HTTPRoute", created.body);  // as the informer would
   }
@@ -317,7 +318,7 @@ TEST_F(StatusWriterTest, ThousandRoutesAttachedAtOnceCostFewGatewayWrites) {
     std::vector<translate::ObjectStatus> statuses = {GatewayStatus(attached)};
     for (int i = 0; i < attached; ++i) {
       translate::ObjectStatus route = RouteStatus(true);
-      route.name = "r" + std::to_string(i);
+      route.name = StrCat("r", std::to_string(i));
       statuses.push_back(std::move(route));
     }
     passes.push_back(std::move(statuses));
@@ -353,7 +354,7 @@ TEST_F(StatusWriterTest, ThousandRoutesAttachedAtOnceCostFewGatewayWrites) {
   EXPECT_EQ(api_.RequestCount("patch", kRouteStatus), static_cast<uint64_t>(kRoutes));
   EXPECT_EQ(api_.RequestCount("get", "gateway.networking.k8s.io/httproutes"), 0u);
   for (int i = 0; i < kRoutes; i += 97) {
-    json route = Get("httproutes", "r" + std::to_string(i));
+    json route = Get("httproutes", StrCat("r", std::to_string(i)));
     EXPECT_EQ(route["status"]["parents"][0]["conditions"][0]["status"], "True") << i;
   }
   std::cout << kRoutes << " routes over a "
@@ -483,7 +484,7 @@ TEST_F(StatusWriterTest, EchoesOfParallelWritesCostNoReads) {
   constexpr int kRoutes = 300;
   std::vector<translate::ObjectStatus> statuses = {GatewayStatus(kRoutes)};
   for (int i = 0; i < kRoutes; ++i) {
-    const std::string name = "r" + std::to_string(i);
+    const std::string name = StrCat("r", std::to_string(i));
     Create({{"apiVersion", "gateway.networking.k8s.io/v1"},
             {"kind", "HTTPRoute"},
             {"metadata", {{"name", name}, {"namespace", "default"}}},
@@ -492,8 +493,10 @@ TEST_F(StatusWriterTest, EchoesOfParallelWritesCostNoReads) {
     statuses.back().name = name;
   }
   auto writer = MakeWriter();
+  kube::ClusterInformersOptions options;
+  options.kinds = {*kube::FindKind("Gateway"), *kube::FindKind("HTTPRoute")};
   kube::ClusterInformers informers(
-      *client_, {.kinds = {*kube::FindKind("Gateway"), *kube::FindKind("HTTPRoute")}},
+      *client_, options,
       {[&writer](std::string_view kind, json object) { writer->Observe(kind, object); },
        [&writer](std::string_view kind, const std::string& key) { writer->Forget(kind, key); },
        nullptr});
