@@ -478,6 +478,12 @@ int main(int argc, char** argv) {
 
   const std::string peak_rss = ProcStatus(pid, "VmHWM");
   const std::string rss_after = ProcStatus(pid, "VmRSS");
+  const double heap_allocated_mb = atrium.Metric("atrium_memory_allocated_bytes") / 1e6;
+  const double heap_mapped_mb = atrium.Metric("atrium_memory_heap_bytes") / 1e6;
+  const json memory =
+      json::parse(atrium::e2e::Get(atrium.admin_port(), "127.0.0.1", "/admin/stats").body, nullptr,
+                  false)
+          .value("memory", json::object());
   const std::string rss_anon = ProcStatus(pid, "RssAnon");
   const std::string rss_file = ProcStatus(pid, "RssFile");
   json figures = {{"routes", routes},
@@ -506,7 +512,10 @@ int main(int argc, char** argv) {
                   {"rss_after", rss_after},
                   {"peak_rss", peak_rss},
                   {"rss_anon_after", rss_anon},
-                  {"rss_file_after", rss_file}};
+                  {"rss_file_after", rss_file},
+                  {"heap_allocated_mb", heap_allocated_mb},
+                  {"heap_mapped_mb", heap_mapped_mb},
+                  {"memory", memory}};
   atrium.process().Stop();
   const RebuildTimes rebuild = MeasureRebuild(api);
   figures["full_rebuild_ms"] = rebuild.full_ms;
@@ -540,6 +549,10 @@ int main(int argc, char** argv) {
                 rss_before.c_str(), rss_after.c_str(), peak_rss.c_str());
     std::printf("  atrium RSS after: anonymous / file-backed      %s / %s\n", rss_anon.c_str(),
                 rss_file.c_str());
+    std::printf("  atrium heap after: in use / held by allocator  %.1f / %.1f MB\n",
+                heap_allocated_mb, heap_mapped_mb);
+    std::printf("  allocator's free memory (bytes)                %s\n",
+                memory.value("free_bytes", json::object()).dump().c_str());
   }
   return (served_ms >= 0 && attached_ms >= 0 && answering == routes) ? 0 : 1;
 }

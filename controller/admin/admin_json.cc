@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "controller/admin/process_stats.h"
 #include "controller/ir/route_config.h"
 #include "proxy/stats/worker_stats.h"
 #include "proxy/table/route_table.h"
@@ -35,6 +36,24 @@ TableSize ReadTableSize(const table::TablePublisher& publisher) {
     size.endpoints = live->endpoint_count();
     return size;
   });
+}
+
+// MemoryJson is the process's resident size and the heap as its allocator
+// counts it (absent under a sanitizer, whose allocator gives no figures).
+nlohmann::json MemoryJson() {
+  nlohmann::json memory = nlohmann::json::object();
+  if (const std::optional<ProcessStats> process = ReadProcessStats()) {
+    memory["resident_bytes"] = process->resident_bytes;
+  }
+  if (const std::optional<HeapStats> heap = ReadHeapStats()) {
+    nlohmann::json free = nlohmann::json::object();
+    for (const auto& [where, bytes] : heap->free_bytes) free[where] = bytes;
+    memory["allocator"] = heap->allocator;
+    memory["allocated_bytes"] = heap->allocated_bytes;
+    memory["heap_bytes"] = heap->heap_bytes;
+    memory["free_bytes"] = std::move(free);
+  }
+  return memory;
 }
 
 }  // namespace
@@ -83,6 +102,7 @@ nlohmann::json StatsJson(const table::TablePublisher* publisher,
       {"requests", {{"total", snapshot.total_requests}, {"by_status_class", by_status_class}}},
       {"connections", {{"open", snapshot.open_connections}, {"total", snapshot.total_connections}}},
       {"upstream_errors", upstream_errors},
+      {"memory", MemoryJson()},
   };
 }
 

@@ -41,6 +41,10 @@ struct AdminSources {
   // every object and the configuration problems (e.g. translate::ToJson of
   // the last Result plus malformed manifest files). Null: 503.
   std::function<nlohmann::json()> status;
+  // process: export the process's own figures on /metrics (process_*
+  // and atrium_memory_*, see process_stats.h). Off in tests that compare
+  // whole documents, which these figures would make differ scrape to scrape.
+  bool process = false;
   // ready is an extra readiness condition (e.g. informer caches synced),
   // checked after the first publish. Null: ready once a table is published.
   std::function<bool()> ready;

@@ -12,6 +12,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "controller/admin/process_stats.h"
 #include "proxy/stats/worker_stats.h"
 #include "proxy/table/table_publisher.h"
 
@@ -233,6 +234,12 @@ void WriteMetrics(const AdminSources& sources, std::ostream& out) {
   if (sources.publisher != nullptr) {
     MetricFamily generation = GenerationFamily(sources.publisher->generation());
     if (take(generation, false)) families.push_back(std::move(generation));
+  }
+  if (const std::optional<ProcessStats> process =
+          sources.process ? ReadProcessStats() : std::nullopt) {
+    for (MetricFamily& family : ProcessFamilies(*process, ReadHeapStats())) {
+      if (take(family, false)) families.push_back(std::move(family));
+    }
   }
   serializer.Serialize(out, families);
   out.flush();

@@ -159,6 +159,7 @@ std::string Application::Start() {
   sources.publisher = &parts.publisher;
   sources.stats = &parts.stats;
   sources.control_plane_metrics = parts.registry;
+  sources.process = true;
   sources.status = [reconciler] { return reconciler->StatusJson(); };
   parts.admin = std::make_unique<admin::AdminServer>(std::move(sources));
   admin::StartResult started = parts.admin->Start(config_.admin_address, config_.admin_port);

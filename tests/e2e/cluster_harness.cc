@@ -250,6 +250,11 @@ double AtriumProcess::Metric(const std::string& name) {
   std::string line;
   while (std::getline(lines, line)) {
     if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+    // A labelled family: its first series.
+    if (line.rfind(name + "{", 0) == 0) {
+      const size_t value = line.rfind(' ');
+      if (value != std::string::npos) return std::stod(line.substr(value + 1));
+    }
   }
   return -1;
 }

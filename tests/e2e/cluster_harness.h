@@ -122,7 +122,8 @@ class AtriumProcess {
   uint16_t proxy_port() const { return proxy_port_; }
   uint16_t admin_port() const { return admin_port_; }
   bool Ready();
-  // Metric reads one unlabelled sample from /metrics (-1 when absent).
+  // Metric reads a sample from /metrics: the unlabelled one, or a labelled
+  // family's first series (-1 when absent).
   double Metric(const std::string& name);
   Process& process() { return *process_; }
 

@@ -35,6 +35,18 @@ TEST(StatsJsonTest, NullSourcesGiveZeros) {
   EXPECT_EQ(stats["upstream_errors"].size(), static_cast<size_t>(stats::UpstreamError::kCount));
 }
 
+TEST(StatsJsonTest, ReportsMemoryAsTheAllocatorCountsIt) {
+  const nlohmann::json memory = StatsJson(nullptr, nullptr)["memory"];
+  EXPECT_GT(memory.value("resident_bytes", 0u), 0u);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  EXPECT_FALSE(memory.contains("allocated_bytes"));
+#else
+  EXPECT_GT(memory.value("allocated_bytes", 0u), 0u);
+  EXPECT_GE(memory.value("heap_bytes", 0u), memory.value("allocated_bytes", 0u));
+  EXPECT_FALSE(memory["free_bytes"].empty());
+#endif
+}
+
 TEST(StatsJsonTest, SumsEveryWorker) {
   stats::StatsRegistry registry(3);
   for (size_t i = 0; i < registry.size(); ++i) {

@@ -53,7 +53,8 @@ std::string SampleName(const std::string& line) { return line.substr(0, line.fin
 
 // RenderAll renders a full document: data plane, publisher and every
 // control-plane family with some observations.
-std::string RenderAll(table::TablePublisher& publisher, stats::StatsRegistry& stats) {
+std::string RenderAll(table::TablePublisher& publisher, stats::StatsRegistry& stats,
+                      bool process = false) {
   auto registry = std::make_shared<prometheus::Registry>();
   ControlPlaneMetrics control_plane(registry);
   control_plane.RecordPublish(2, std::chrono::system_clock::now());
@@ -75,6 +76,7 @@ std::string RenderAll(table::TablePublisher& publisher, stats::StatsRegistry& st
   sources.publisher = &publisher;
   sources.stats = &stats;
   sources.control_plane_metrics = registry;
+  sources.process = process;
   return RenderMetrics(sources);
 }
 
@@ -239,7 +241,8 @@ TEST(RenderMetricsTest, PromtoolAcceptsTheDocument) {
 
   table::TablePublisher publisher;
   stats::StatsRegistry stats(2);
-  std::string text = RenderAll(publisher, stats);
+  std::string text = RenderAll(publisher, stats, /*process=*/true);
+  ASSERT_THAT(text, HasSubstr("process_resident_memory_bytes "));
   std::filesystem::path input = std::filesystem::path(::testing::TempDir()) /
                                 ("atrium_metrics_" + std::to_string(::getpid()) + ".txt");
   {

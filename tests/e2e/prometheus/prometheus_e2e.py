@@ -286,7 +286,10 @@ def check_conventions(text):
     families, samples = parse_metrics(text)
     check(families, "no metric families on /metrics")
     for name, kind in families.items():
-        check(name.startswith("atrium_"), "%s: metric names start with atrium_" % name)
+        # process_* are the standard names every Prometheus client library
+        # gives its process's own figures (resident memory, CPU, fds).
+        check(name.startswith("atrium_") or name.startswith("process_"),
+              "%s: metric names start with atrium_ (or process_)" % name)
         check(re.fullmatch(r"[a-z][a-z0-9_]*", name), "%s: snake_case" % name)
         check(not re.search(r"_(ms|milliseconds|microseconds|us|minutes|hours|kilobytes|megabytes)(_|$)", name),
               "%s: base units only (seconds, bytes)" % name)
