@@ -108,17 +108,6 @@ MetricFamily UpstreamErrorsFamily(const stats::StatsSnapshot& snapshot) {
   return family;
 }
 
-MetricFamily SingleValueFamily(std::string_view name, std::string help, MetricType type,
-                               double value) {
-  ClientMetric metric;
-  if (type == MetricType::Counter) {
-    metric.counter.value = value;
-  } else {
-    metric.gauge.value = value;
-  }
-  return MetricFamily{std::string(name), std::move(help), type, {std::move(metric)}};
-}
-
 // FixedSizeFamilies are the data-plane families whose size does not grow
 // with the configuration.
 std::vector<MetricFamily> FixedSizeFamilies(const stats::StatsSnapshot& snapshot) {
@@ -179,6 +168,17 @@ void SerializeInBatches(const prometheus::TextSerializer& serializer, std::ostre
 }
 
 }  // namespace
+
+MetricFamily SingleValueFamily(std::string_view name, std::string help, MetricType type,
+                               double value) {
+  ClientMetric metric;
+  if (type == MetricType::Counter) {
+    metric.counter.value = value;
+  } else {
+    metric.gauge.value = value;
+  }
+  return MetricFamily{std::string(name), std::move(help), type, {std::move(metric)}};
+}
 
 std::vector<MetricFamily> DataPlaneFamilies(const stats::StatsSnapshot& snapshot) {
   std::vector<MetricFamily> families;

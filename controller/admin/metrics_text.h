@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <prometheus/metric_family.h>
+#include <prometheus/metric_type.h>
 
 #include "controller/admin/admin_sources.h"
 #include "controller/admin/control_plane_metrics.h"
@@ -41,6 +42,11 @@ inline constexpr std::string_view kTlsHandshakeFailuresMetric =
 // in +Inf), atrium_upstream_errors_total{kind} (every kind, zeros included),
 // atrium_open_connections and atrium_connections_total.
 std::vector<prometheus::MetricFamily> DataPlaneFamilies(const stats::StatsSnapshot& snapshot);
+
+// SingleValueFamily is a family of one unlabelled sample: a counter or a
+// gauge holding value.
+prometheus::MetricFamily SingleValueFamily(std::string_view name, std::string help,
+                                           prometheus::MetricType type, double value);
 
 // GenerationFamily is atrium_route_table_generation read from the publisher,
 // used when the control-plane registry does not provide that gauge itself.

@@ -11,10 +11,11 @@
 #include <iterator>
 #include <sstream>
 
+#include "controller/admin/metrics_text.h"
+
 namespace atrium::admin {
 namespace {
 
-using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
@@ -40,16 +41,6 @@ uint64_t CountOpenFds() {
   }
   closedir(directory);
   return count > 0 ? count - 1 : 0;  // not the descriptor reading the folder
-}
-
-MetricFamily Single(std::string name, std::string help, MetricType type, double value) {
-  ClientMetric metric;
-  if (type == MetricType::Counter) {
-    metric.counter.value = value;
-  } else {
-    metric.gauge.value = value;
-  }
-  return MetricFamily{std::move(name), std::move(help), type, {std::move(metric)}};
 }
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -153,29 +144,32 @@ std::optional<HeapStats> ReadHeapStats() {
 std::vector<MetricFamily> ProcessFamilies(const ProcessStats& process,
                                           const std::optional<HeapStats>& heap) {
   std::vector<MetricFamily> families;
-  families.push_back(Single("process_cpu_seconds_total",
-                            "Total user and system CPU time spent in seconds.", MetricType::Counter,
-                            process.cpu_seconds));
-  families.push_back(Single("process_max_fds", "Maximum number of open file descriptors.",
-                            MetricType::Gauge, static_cast<double>(process.max_fds)));
-  families.push_back(Single("process_open_fds", "Number of open file descriptors.",
-                            MetricType::Gauge, static_cast<double>(process.open_fds)));
-  families.push_back(Single("process_resident_memory_bytes", "Resident memory size in bytes.",
-                            MetricType::Gauge, static_cast<double>(process.resident_bytes)));
-  families.push_back(Single("process_start_time_seconds",
-                            "Start time of the process since unix epoch in seconds.",
-                            MetricType::Gauge, process.start_time_seconds));
-  families.push_back(Single("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                            MetricType::Gauge, static_cast<double>(process.virtual_bytes)));
+  families.push_back(SingleValueFamily("process_cpu_seconds_total",
+                                       "Total user and system CPU time spent in seconds.",
+                                       MetricType::Counter, process.cpu_seconds));
+  families.push_back(SingleValueFamily("process_max_fds",
+                                       "Maximum number of open file descriptors.",
+                                       MetricType::Gauge, static_cast<double>(process.max_fds)));
+  families.push_back(SingleValueFamily("process_open_fds", "Number of open file descriptors.",
+                                       MetricType::Gauge, static_cast<double>(process.open_fds)));
+  families.push_back(SingleValueFamily("process_resident_memory_bytes",
+                                       "Resident memory size in bytes.", MetricType::Gauge,
+                                       static_cast<double>(process.resident_bytes)));
+  families.push_back(SingleValueFamily("process_start_time_seconds",
+                                       "Start time of the process since unix epoch in seconds.",
+                                       MetricType::Gauge, process.start_time_seconds));
+  families.push_back(SingleValueFamily("process_virtual_memory_bytes",
+                                       "Virtual memory size in bytes.", MetricType::Gauge,
+                                       static_cast<double>(process.virtual_bytes)));
   if (heap) {
-    MetricFamily allocated = Single(
+    MetricFamily allocated = SingleValueFamily(
         "atrium_memory_allocated_bytes",
         "Heap memory in use by Atrium (allocated and not freed), as its allocator counts it.",
         MetricType::Gauge, static_cast<double>(heap->allocated_bytes));
     MetricFamily held =
-        Single("atrium_memory_heap_bytes",
-               "Heap memory the allocator holds from the OS, in use or free for reuse.",
-               MetricType::Gauge, static_cast<double>(heap->heap_bytes));
+        SingleValueFamily("atrium_memory_heap_bytes",
+                          "Heap memory the allocator holds from the OS, in use or free for reuse.",
+                          MetricType::Gauge, static_cast<double>(heap->heap_bytes));
     allocated.metric.front().label = {{"allocator", heap->allocator}};
     held.metric.front().label = {{"allocator", heap->allocator}};
     families.push_back(std::move(allocated));

@@ -98,6 +98,21 @@ class StatusWriterTest : public ::testing::Test {
     ASSERT_TRUE(result.ok()) << result.body.dump();
   }
 
+  // InformersFeeding starts Gateway and HTTPRoute informers that feed the
+  // writer what the watch says, as the application wires them.
+  std::unique_ptr<kube::ClusterInformers> InformersFeeding(StatusWriter& writer) {
+    kube::ClusterInformersOptions options;
+    options.kinds = {*kube::FindKind("Gateway"), *kube::FindKind("HTTPRoute")};
+    auto informers = std::make_unique<kube::ClusterInformers>(
+        *client_, options,
+        kube::InformerCallbacks{
+            [&writer](std::string_view kind, json object) { writer.Observe(kind, object); },
+            [&writer](std::string_view kind, const std::string& key) { writer.Forget(kind, key); },
+            nullptr});
+    informers->Start();
+    return informers;
+  }
+
   // CaughtUp waits until every informer has seen the API server's current
   // resourceVersion (bookmarks carry it when no event of its kind does).
   bool CaughtUp(const kube::ClusterInformers& informers) {
@@ -456,25 +471,18 @@ TEST_F(StatusWriterTest, RetriesFailedWritesLater) {
 
 TEST_F(StatusWriterTest, FedByInformersItStaysQuietOnItsOwnEchoes) {
   auto writer = MakeWriter();
-  kube::ClusterInformersOptions options;
-  options.kinds = {*kube::FindKind("Gateway"), *kube::FindKind("HTTPRoute")};
-  kube::ClusterInformers informers(
-      *client_, options,
-      {[&writer](std::string_view kind, json object) { writer->Observe(kind, object); },
-       [&writer](std::string_view kind, const std::string& key) { writer->Forget(kind, key); },
-       nullptr});
-  informers.Start();
-  ASSERT_TRUE(informers.WaitForSync(kWait));
+  std::unique_ptr<kube::ClusterInformers> informers = InformersFeeding(*writer);
+  ASSERT_TRUE(informers->WaitForSync(kWait));
   writer->Start();
   writer->Update({GatewayStatus(2), RouteStatus(true)});
   ASSERT_TRUE(api_.WaitFor(
       "httproutes", "default", "web",
       [](const json* route) { return route != nullptr && route->contains("status"); }, kWait));
   // Let the watch deliver our own writes back; they cause no further write.
-  ASSERT_TRUE(CaughtUp(informers));
+  ASSERT_TRUE(CaughtUp(*informers));
   ASSERT_TRUE(writer->WaitIdle(kWait));
   EXPECT_EQ(writer->writes(), 2u);
-  informers.Stop();
+  informers->Stop();
 }
 
 // Routes are written in parallel, and the watch event of a write often
@@ -493,25 +501,18 @@ TEST_F(StatusWriterTest, EchoesOfParallelWritesCostNoReads) {
     statuses.back().name = name;
   }
   auto writer = MakeWriter();
-  kube::ClusterInformersOptions options;
-  options.kinds = {*kube::FindKind("Gateway"), *kube::FindKind("HTTPRoute")};
-  kube::ClusterInformers informers(
-      *client_, options,
-      {[&writer](std::string_view kind, json object) { writer->Observe(kind, object); },
-       [&writer](std::string_view kind, const std::string& key) { writer->Forget(kind, key); },
-       nullptr});
-  informers.Start();
-  ASSERT_TRUE(informers.WaitForSync(kWait));
+  std::unique_ptr<kube::ClusterInformers> informers = InformersFeeding(*writer);
+  ASSERT_TRUE(informers->WaitForSync(kWait));
   api_.ResetRequestCounts();
   writer->Start();
   writer->Update(statuses);
   ASSERT_TRUE(writer->WaitIdle(kWait));
-  ASSERT_TRUE(CaughtUp(informers));
+  ASSERT_TRUE(CaughtUp(*informers));
   ASSERT_TRUE(writer->WaitIdle(kWait));
   EXPECT_EQ(api_.RequestCount("patch", kRouteStatus), static_cast<uint64_t>(kRoutes));
   EXPECT_EQ(api_.RequestCount("get", "gateway.networking.k8s.io/httproutes"), 0u);
   EXPECT_EQ(writer->writes(), kRoutes + 1u);
-  informers.Stop();
+  informers->Stop();
 }
 
 }  // namespace
