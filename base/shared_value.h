@@ -11,7 +11,9 @@
 // reads plain values keeps working; Mutable() is copy-on-write for the rare
 // code (builders, tests) that edits one in place.
 
+#include <initializer_list>
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 namespace atrium {
@@ -23,6 +25,13 @@ class SharedValue {
   // Implicit on purpose: a SharedValue<T> stands wherever a T was written.
   SharedValue(T value)  // NOLINT(google-explicit-constructor)
       : value_(std::make_shared<T>(std::move(value))) {}
+
+  // A container is built from a braced list as the container itself would
+  // be: SharedValue<std::vector<E>> list = {e1, e2}.
+  template <typename U = T, typename E = typename U::value_type>
+  SharedValue(  // NOLINT(google-explicit-constructor)
+      std::initializer_list<std::type_identity_t<E>> values)
+      : value_(std::make_shared<T>(values)) {}
 
   operator const T&() const { return *value_; }  // NOLINT(google-explicit-constructor)
   const T& operator*() const { return *value_; }

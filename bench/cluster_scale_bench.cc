@@ -4,13 +4,15 @@
 //
 //   build/DIR/bench/cluster_scale_bench [--routes 5000] [--namespaces 50]
 //                                       [--changes 50] [--endpoints 10000]
-//                                       [--churn 10] [--json]
+//                                       [--churn 10] [--backend-endpoints 1]
+//                                       [--json]
 //
 // It seeds a GatewayClass, a Gateway (one HTTP listener, routes from All
 // namespaces) and one backend Service with an EndpointSlice pointing at an
-// in-process backend, starts atrium --kubeconfig, waits for it to be ready,
-// then creates every HTTPRoute at once (namespaces x routes/namespace, each
-// with its own hostname) and measures:
+// in-process backend (--backend-endpoints endpoints, all that backend, as a
+// Service of many pods that every route uses), starts atrium --kubeconfig, waits for it to be
+// ready, then creates every HTTPRoute at once (namespaces x routes/namespace, each with its own
+// hostname) and measures:
 //   - served:        creation start -> the last-created route answers through
 //                    the proxy (one watch stream per kind delivers events in
 //                    order, so the last route served means all were published;
@@ -222,6 +224,7 @@ int main(int argc, char** argv) {
   int changes = 200;  // p99 of fewer samples is little more than their maximum
   int endpoints = 10000;
   int churn = 10;
+  int backend_endpoints = 1;
   bool as_json = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -235,11 +238,14 @@ int main(int argc, char** argv) {
       endpoints = std::atoi(argv[++i]);
     } else if (arg == "--churn" && i + 1 < argc) {
       churn = std::atoi(argv[++i]);
+    } else if (arg == "--backend-endpoints" && i + 1 < argc) {
+      backend_endpoints = std::max(1, std::atoi(argv[++i]));
     } else if (arg == "--json") {
       as_json = true;
     } else {
       std::cerr << "usage: cluster_scale_bench [--routes N] [--namespaces N] [--changes N]\n"
-                   "                           [--endpoints N] [--churn PER_SECOND] [--json]\n";
+                   "                           [--endpoints N] [--churn PER_SECOND]\n"
+                   "                           [--backend-endpoints N] [--json]\n";
       return 2;
     }
   }
@@ -289,6 +295,12 @@ int main(int argc, char** argv) {
        {"kind", "Service"},
        {"metadata", {{"name", "echo"}, {"namespace", "infra"}}},
        {"spec", {{"ports", {{{"name", "http"}, {"port", 80}, {"targetPort", backend.port()}}}}}}});
+  // The Service every route uses: --backend-endpoints endpoints, all the
+  // one live backend (a Service of many pods behind thousands of routes).
+  json echo_endpoints = json::array();
+  for (int i = 0; i < backend_endpoints; ++i) {
+    echo_endpoints.push_back({{"addresses", {"127.0.0.1"}}, {"conditions", {{"ready", true}}}});
+  }
   create({{"apiVersion", "discovery.k8s.io/v1"},
           {"kind", "EndpointSlice"},
           {"metadata",
@@ -297,7 +309,7 @@ int main(int argc, char** argv) {
             {"labels", {{"kubernetes.io/service-name", "echo"}}}}},
           {"addressType", "IPv4"},
           {"ports", {{{"name", "http"}, {"port", backend.port()}, {"protocol", "TCP"}}}},
-          {"endpoints", {{{"addresses", {"127.0.0.1"}}, {"conditions", {{"ready", true}}}}}}});
+          {"endpoints", echo_endpoints}});
   // Endpoints of Services in the route namespaces (100 per slice, one
   // Service per slice), loaded like any cluster's.
   const int slices = (std::max(0, endpoints) + 99) / 100;

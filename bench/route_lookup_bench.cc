@@ -205,7 +205,7 @@ class Writer {
               // would): every route of one host changes, the rest do not.
               auto& hosts = config.listeners[0].virtual_hosts;
               for (SharedValue<ir::Route>& route : hosts[changed_host].Mutable().routes) {
-                for (ir::Endpoint& endpoint : route.Mutable().backends[0].endpoints) {
+                for (ir::Endpoint& endpoint : route.Mutable().backends[0].endpoints.Mutable()) {
                   endpoint.port ^= 1;
                 }
               }

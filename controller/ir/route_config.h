@@ -110,11 +110,16 @@ struct Endpoint {
   bool operator==(const Endpoint&) const = default;
 };
 
+// EndpointList is a Service port's endpoints, shared: every route that uses
+// the port holds the same list (thousands of routes to a Service of hundreds
+// of pods hold it once, not once each).
+using EndpointList = SharedValue<std::vector<Endpoint>>;
+
 // RequestMirror: a copy of the request goes to backend_name's endpoints;
 // its response is discarded. Sent for numerator/denominator of requests.
 struct RequestMirror {
   std::string backend_name;  // "namespace/service:port"
-  std::vector<Endpoint> endpoints;
+  EndpointList endpoints;
   uint32_t numerator = 100;
   uint32_t denominator = 100;
   bool operator==(const RequestMirror&) const = default;
@@ -152,9 +157,9 @@ struct Backend {
   std::string name;  // "namespace/service:port": a bounded metrics label
   uint32_t weight = 1;
   bool valid = true;
-  std::vector<Endpoint> endpoints;  // sorted; empty or none ready: 503
-  Filters filters;                  // backendRef-level filters
-  std::string app_protocol;         // e.g. "kubernetes.io/ws"; empty: HTTP/1.1
+  EndpointList endpoints;    // sorted; empty or none ready: 503
+  Filters filters;           // backendRef-level filters
+  std::string app_protocol;  // e.g. "kubernetes.io/ws"; empty: HTTP/1.1
   bool operator==(const Backend&) const = default;
 };
 

@@ -202,11 +202,14 @@ const Service* ServiceIndex::Find(std::string_view ns, std::string_view name) co
   return it == services_.end() ? nullptr : it->second.get();
 }
 
-std::vector<ir::Endpoint> ServiceIndex::Endpoints(const Service& service,
-                                                  const ServicePort& port) const {
+ir::EndpointList ServiceIndex::Endpoints(const Service& service, const ServicePort& port) const {
+  std::string key = JoinKey(service.ns, service.name);
+  auto it = slices_.find(key);
+  key.append(1, '\0').append(port.name).append(1, '\0').append(port.protocol);
+  auto [built, inserted] = endpoint_lists_.try_emplace(std::move(key));
+  if (!inserted) return built->second;
   std::vector<ir::Endpoint> result;
-  auto it = slices_.find(JoinKey(service.ns, service.name));
-  if (it == slices_.end()) return result;
+  if (it == slices_.end()) return built->second;
   for (const std::shared_ptr<const EndpointSliceData>& slice : it->second) {
     for (const EndpointSliceData::Port& slice_port : slice->ports) {
       if (slice_port.name != port.name || slice_port.protocol != port.protocol) continue;
@@ -220,7 +223,8 @@ std::vector<ir::Endpoint> ServiceIndex::Endpoints(const Service& service,
     return std::tie(a.address, a.port) < std::tie(b.address, b.port);
   });
   result.erase(std::unique(result.begin(), result.end()), result.end());
-  return result;
+  built->second = ir::EndpointList(std::move(result));
+  return built->second;
 }
 
 }  // namespace atrium::translate

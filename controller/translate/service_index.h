@@ -84,14 +84,17 @@ class ServiceIndex {
 
   const Service* Find(std::string_view ns, std::string_view name) const;
 
-  // Endpoints returns the ready endpoints of port, sorted and unique.
-  std::vector<ir::Endpoint> Endpoints(const Service& service, const ServicePort& port) const;
+  // Endpoints returns the ready endpoints of port, sorted and unique: one
+  // list per Service port and index, shared by every route that uses it.
+  ir::EndpointList Endpoints(const Service& service, const ServicePort& port) const;
 
  private:
   // "ns/name" -> the Service.
   std::map<std::string, std::shared_ptr<const Service>, std::less<>> services_;
   // "ns/service" -> its EndpointSlices.
   std::map<std::string, std::vector<std::shared_ptr<const EndpointSliceData>>, std::less<>> slices_;
+  // "ns/name\0port name\0protocol" -> the list Endpoints built for it.
+  mutable std::unordered_map<std::string, ir::EndpointList> endpoint_lists_;
 };
 
 }  // namespace atrium::translate

@@ -46,7 +46,7 @@ void StartMirror(const Executor& executor, FastRandom& random, const ir::Request
                  const http::RequestHeader& request, Clock::duration timeout) {
   if (mirror.denominator == 0 || random.Below(mirror.denominator) >= mirror.numerator) return;
   std::vector<const ir::Endpoint*> ready;
-  for (const auto& endpoint : mirror.endpoints) {
+  for (const auto& endpoint : *mirror.endpoints) {
     if (endpoint.ready) ready.push_back(&endpoint);
   }
   if (ready.empty()) return;

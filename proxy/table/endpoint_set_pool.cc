@@ -7,8 +7,8 @@ namespace atrium::table {
 
 std::shared_ptr<const EndpointSet> EndpointSetPool::Get(const ir::Backend& backend) {
   std::vector<ir::Endpoint> ready;
-  ready.reserve(backend.endpoints.size());
-  for (const ir::Endpoint& endpoint : backend.endpoints) {
+  ready.reserve(backend.endpoints->size());
+  for (const ir::Endpoint& endpoint : *backend.endpoints) {
     if (endpoint.ready) ready.push_back(endpoint);
   }
   std::shared_ptr<const EndpointSet>& shared = sets_[backend.name];

@@ -560,5 +560,40 @@ spec:
   EXPECT_EQ(ConditionOf(result, "f", "PartiallyInvalid"), "True/UnsupportedValue");
 }
 
+// Routes that use one Service port hold one endpoint list: thousands of
+// routes to a Service of hundreds of pods keep its endpoints once, and
+// translate reads the Service's slices once per pass, not once per route.
+TEST(HttpRouteTest, RoutesToOneServicePortShareItsEndpointList) {
+  Result result = TranslateYaml(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: a, namespace: infra}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [a.example.com]
+  rules: [{backendRefs: [{name: v1, port: 8080}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: b, namespace: infra}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [b.example.com]
+  rules:
+  - backendRefs: [{name: v1, port: 8080}]
+    filters: [{type: RequestMirror, requestMirror: {backendRef: {name: v1, port: 8080}}}]
+)");
+  const ir::Route* a = Served(result.config, Get("a.example.com", "/"));
+  const ir::Route* b = Served(result.config, Get("b.example.com", "/"));
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  ASSERT_EQ(a->backends.size(), 1u);
+  ASSERT_EQ(b->backends.size(), 1u);
+  ASSERT_EQ(b->filters.mirrors.size(), 1u);
+  EXPECT_EQ(a->backends[0].endpoints, (std::vector<ir::Endpoint>{{"10.1.0.1", 3000, true}}));
+  EXPECT_TRUE(a->backends[0].endpoints.SameObject(b->backends[0].endpoints));
+  EXPECT_TRUE(a->backends[0].endpoints.SameObject(b->filters.mirrors[0].endpoints));
+}
+
 }  // namespace
 }  // namespace atrium::translate

@@ -9,7 +9,8 @@ namespace {
 RouteConfig ValidConfig() {
   Route route;
   route.name = "httproute/ns/r/rule/0";
-  route.backends.push_back(Backend{"ns/svc:80", 1, true, {{"10.0.0.1", 8080, true}}, {}, ""});
+  route.backends.push_back(
+      Backend{"ns/svc:80", 1, true, std::vector<Endpoint>{{"10.0.0.1", 8080, true}}, {}, ""});
   Listener listener;
   listener.port = 80;
   listener.bind_port = 8080;

@@ -277,7 +277,7 @@ ir::Backend MakeBackend(std::string name, std::vector<uint16_t> ports, uint32_t 
   ir::Backend backend;
   backend.name = std::move(name);
   backend.weight = weight;
-  for (uint16_t port : ports) backend.endpoints.push_back({"127.0.0.1", port, true});
+  for (uint16_t port : ports) backend.endpoints.Mutable().push_back({"127.0.0.1", port, true});
   return backend;
 }
 

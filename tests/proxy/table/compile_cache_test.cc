@@ -56,10 +56,22 @@ TEST(CompileCacheTest, ReusesUnchangedHostsAndRebuildsChangedOnes) {
   EXPECT_EQ(cache.built_hosts(), 3u);
 
   // b.io's endpoints change; a.io and c.io do not.
-  config.listeners[0].virtual_hosts[1].Mutable().routes[0].Mutable().backends[0].endpoints[0].port =
-      81;
-  config.listeners[0].virtual_hosts[1].Mutable().routes[1].Mutable().backends[0].endpoints[0].port =
-      81;
+  config.listeners[0]
+      .virtual_hosts[1]
+      .Mutable()
+      .routes[0]
+      .Mutable()
+      .backends[0]
+      .endpoints.Mutable()[0]
+      .port = 81;
+  config.listeners[0]
+      .virtual_hosts[1]
+      .Mutable()
+      .routes[1]
+      .Mutable()
+      .backends[0]
+      .endpoints.Mutable()[0]
+      .port = 81;
   auto second = RouteTable::Compile(config, 2, nullptr, &cache);
   EXPECT_EQ(cache.reused_hosts(), 2u);
   EXPECT_EQ(cache.built_hosts(), 1u);
