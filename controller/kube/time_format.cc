@@ -24,7 +24,7 @@ std::string FormatTime(std::chrono::system_clock::time_point time) {
 std::string FormatMicroTime(std::chrono::system_clock::time_point time) {
   const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(time - seconds);
-  char fraction[16];
+  char fraction[32];  // ".%06lld" of any long long, as the compiler must assume
   std::snprintf(fraction, sizeof(fraction), ".%06lld", static_cast<long long>(micros.count()));
   return FormatSeconds(seconds) + fraction + "Z";
 }

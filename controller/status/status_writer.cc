@@ -249,8 +249,8 @@ void StatusWriter::Run(std::stop_token stop) {
       changed_.wait_for(lock, stop, options_.leader_poll, [this] { return !dirty_.empty(); });
       continue;
     }
-    Steady::time_point start_at = *first_dirty_ + options_.holdoff;
-    if (not_before && *not_before > start_at) start_at = *not_before;
+    const Steady::time_point start_at =
+        std::max(*first_dirty_ + options_.holdoff, not_before.value_or(Steady::time_point::min()));
     if (Steady::now() < start_at) {
       changed_.wait_until(lock, stop, start_at, [] { return false; });
       continue;

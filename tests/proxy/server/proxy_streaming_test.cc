@@ -111,7 +111,9 @@ TEST_F(ProxyStreamingTest, ChunkedUploadIsStreamed) {
   std::snprintf(size_line, sizeof(size_line), "%zx\r\n", kPiece);
   for (uint64_t sent = 0; sent < kLarge; sent += kPiece) {
     ASSERT_TRUE(client.Send(size_line + Pattern(sent, kPiece) + "\r\n"));
-    if (sent == 8 * kPiece) EXPECT_TRUE(WaitFor([&] { return uploaded_.load() >= kPiece; }));
+    if (sent == 8 * kPiece) {
+      EXPECT_TRUE(WaitFor([&] { return uploaded_.load() >= kPiece; }));
+    }
   }
   ASSERT_TRUE(client.Send("0\r\n\r\n"));
   auto response = client.ReadResponse(60s);
