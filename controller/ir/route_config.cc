@@ -2,7 +2,6 @@
 
 #include <set>
 #include <tuple>
-#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -248,17 +247,23 @@ void ValidateVirtualHost(const VirtualHost& vhost, const std::string& vhost_wher
 
 }  // namespace
 
-std::vector<std::string> Validate(const RouteConfig& config, const RouteConfig* known_valid) {
-  // Virtual hosts shared with a configuration that passed are valid: only
-  // their order among the others is checked again.
-  std::unordered_set<const VirtualHost*> valid_hosts;
-  if (known_valid != nullptr) {
-    for (const Listener& listener : known_valid->listeners) {
-      for (const SharedValue<VirtualHost>& vhost : listener.virtual_hosts) {
-        valid_hosts.insert(&vhost.get());
-      }
+namespace {
+
+// KnownListener returns the listener of known_valid on the same socket as
+// listener, or null.
+const Listener* KnownListener(const RouteConfig* known_valid, const Listener& listener) {
+  if (known_valid == nullptr) return nullptr;
+  for (const Listener& candidate : known_valid->listeners) {
+    if (candidate.address == listener.address && candidate.bind_port == listener.bind_port) {
+      return &candidate;
     }
   }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<std::string> Validate(const RouteConfig& config, const RouteConfig* known_valid) {
   std::vector<std::string> problems;
   std::set<std::pair<std::string, uint16_t>> bound;
   for (size_t l = 0; l < config.listeners.size(); ++l) {
@@ -278,19 +283,34 @@ std::vector<std::string> Validate(const RouteConfig& config, const RouteConfig* 
     if (listener.tls && listener.certificates.empty()) {
       problems.push_back(where + ": TLS listener without certificates");
     }
+    // Virtual hosts shared with the same socket of a configuration that
+    // passed are valid. Both lists are sorted (this one if it is valid), so
+    // a walk finds the shared ones, mostly by pointer and in step; a host
+    // the walk misses (this list out of order) is only checked again.
+    const Listener* known = KnownListener(known_valid, listener);
+    const size_t known_count = known != nullptr ? known->virtual_hosts.size() : 0;
+    size_t k = 0;
+    size_t previous_shared = known_count;  // known position of the previous host, if shared
     for (size_t v = 0; v < listener.virtual_hosts.size(); ++v) {
       const VirtualHost& vhost = listener.virtual_hosts[v];
-      if (v > 0) {
+      auto key = [](const VirtualHost& host) { return std::tie(host.hostname, host.kind); };
+      while (k < known_count && &known->virtual_hosts[k].get() != &vhost &&
+             key(known->virtual_hosts[k]) < key(vhost)) {
+        ++k;
+      }
+      const bool shared = k < known_count && &known->virtual_hosts[k].get() == &vhost;
+      // Two hosts next to each other in a valid list are in order already.
+      const bool in_order = shared && previous_shared + 1 == k;
+      if (v > 0 && !in_order) {
         const VirtualHost& previous = listener.virtual_hosts[v - 1];
-        auto a = std::tie(previous.hostname, previous.kind);
-        auto b = std::tie(vhost.hostname, vhost.kind);
-        if (a >= b) {
-          problems.push_back(
-              where + " host \"" + vhost.hostname + "\"" +
-              (a == b ? ": duplicate virtual host" : ": virtual hosts are not sorted"));
+        if (key(previous) >= key(vhost)) {
+          problems.push_back(where + " host \"" + vhost.hostname + "\"" +
+                             (key(previous) == key(vhost) ? ": duplicate virtual host"
+                                                          : ": virtual hosts are not sorted"));
         }
       }
-      if (valid_hosts.contains(&vhost)) continue;
+      previous_shared = shared ? k++ : known_count;
+      if (shared) continue;
       ValidateVirtualHost(vhost, where + " host \"" + vhost.hostname + "\"", problems);
     }
   }

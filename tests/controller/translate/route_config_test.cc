@@ -101,6 +101,47 @@ TEST(RouteConfigTest, ValidateFindsEachKindOfProblem) {
   }
 }
 
+// Hosts shared with a configuration known valid are not checked again;
+// their order among the others, and every host not shared, still are.
+TEST(RouteConfigTest, HostsSharedWithAValidConfigAreCheckedOnlyForTheirPlace) {
+  RouteConfig known = ValidConfig();  // hosts: "", *.example.com, a.example.com
+  // Stands for a host that passed before: its content is not checked again
+  // when it is shared (the same object), only where it stands.
+  known.listeners[0].virtual_hosts[2].Mutable().hostname = "A.example.com";
+  ASSERT_EQ(Validate(known).size(), 1u);  // not lowercase
+  RouteConfig shared = known;
+  EXPECT_TRUE(Validate(shared, &known).empty());
+
+  // A new host among them is checked, in its place.
+  std::vector<SharedValue<VirtualHost>>& hosts = shared.listeners[0].virtual_hosts;
+  hosts.push_back(VirtualHost{HostnameKind::kExact, "B.example.com", {}});
+  std::vector<std::string> problems = Validate(shared, &known);
+  ASSERT_EQ(problems.size(), 1u) << nlohmann::json(problems).dump();
+  EXPECT_NE(problems[0].find("\"B.example.com\": not lowercase"), std::string::npos) << problems[0];
+
+  // Shared hosts out of order, or twice, are still found out.
+  known = ValidConfig();
+  RouteConfig swapped = known;
+  std::swap(swapped.listeners[0].virtual_hosts[1], swapped.listeners[0].virtual_hosts[2]);
+  problems = Validate(swapped, &known);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_NE(problems[0].find("not sorted"), std::string::npos) << problems[0];
+  RouteConfig twice = known;
+  twice.listeners[0].virtual_hosts.push_back(twice.listeners[0].virtual_hosts.back());
+  problems = Validate(twice, &known);
+  ASSERT_EQ(problems.size(), 1u) << nlohmann::json(problems).dump();
+  EXPECT_NE(problems[0].find("duplicate virtual host"), std::string::npos);
+
+  // Shared only counts on the same socket: on another one the host is checked.
+  RouteConfig other = ValidConfig();
+  other.listeners[0].virtual_hosts[2].Mutable().hostname = "A.example.com";
+  RouteConfig moved = other;
+  moved.listeners[0].bind_port = 9090;
+  problems = Validate(moved, &other);
+  ASSERT_EQ(problems.size(), 1u) << nlohmann::json(problems).dump();
+  EXPECT_NE(problems[0].find("not lowercase"), std::string::npos);
+}
+
 TEST(RouteConfigTest, ToJsonRendersEverythingButPrivateKeys) {
   RouteConfig config = ValidConfig();
   config.listeners[0].tls = true;
