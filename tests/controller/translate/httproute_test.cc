@@ -595,5 +595,28 @@ spec:
   EXPECT_TRUE(a->backends[0].endpoints.SameObject(b->filters.mirrors[0].endpoints));
 }
 
+// Statuses come ordered by kind, then namespace and name, whatever order
+// the routes are stored in: "a-b/x" is stored before "a/y" ('-' < '/'), but
+// namespace "a" comes before "a-b".
+TEST(HttpRouteTest, StatusesAreOrderedByKindNamespaceAndName) {
+  Result result = TranslateYaml(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: x, namespace: a-b}
+spec: {parentRefs: [{name: gw, namespace: infra}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: y, namespace: a}
+spec: {parentRefs: [{name: gw, namespace: infra}]}
+)");
+  std::vector<std::string> order;
+  for (const ObjectStatus& status : result.statuses) {
+    order.push_back(status.kind + " " + status.ns + "/" + status.name);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"Gateway infra/gw", "GatewayClass /atrium",
+                                             "HTTPRoute a/y", "HTTPRoute a-b/x"}));
+}
+
 }  // namespace
 }  // namespace atrium::translate
