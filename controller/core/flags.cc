@@ -4,6 +4,8 @@
 #include <functional>
 #include <sstream>
 
+#include "base/str_cat.h"
+
 namespace atrium::core {
 namespace {
 
@@ -244,8 +246,7 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args) {
       value = args[++i];
     }
     if (std::string error = flag->apply(parsed.config, value); !error.empty()) {
-      parsed.error = "flag --";
-      parsed.error.append(name).append("=").append(value).append(": ").append(error);
+      parsed.error = StrCat("flag --", name, "=", value, ": ", error);
       return parsed;
     }
   }

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "base/str_cat.h"
 #include "controller/translate/conditions.h"
 #include "controller/translate/httproute_rule.h"
 #include "controller/translate/input.h"
@@ -213,9 +214,8 @@ std::vector<RouteHostname> ParseHostnames(const nlohmann::json& spec) {
     std::string written = StringValue(hostnames[i], path);
     std::optional<Host> host = ParseGatewayHostname(written);
     if (!host) {
-      std::string reason = path;
-      reason.append(": \"").append(written).append("\" is not a valid hostname or wildcard");
-      throw RuleError{"UnsupportedValue", std::move(reason)};
+      throw RuleError{"UnsupportedValue",
+                      StrCat(path, ": \"", written, "\" is not a valid hostname or wildcard")};
     }
     result.push_back({*host, written});
   }

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "base/str_cat.h"
 #include "controller/translate/app_protocols.h"
 #include "controller/translate/hostnames.h"
 #include "controller/translate/input.h"
@@ -273,11 +274,9 @@ std::vector<Candidate> ParseIngress(const ObjectMeta& meta, const nlohmann::json
     if (!host_text.empty()) {
       std::optional<Host> parsed = ParseIngressHost(host_text);
       if (!parsed) {
-        std::string reason = rule_path;
-        reason.append(".host: \"")
-            .append(host_text)
-            .append("\" is not a valid hostname; rule ignored");
-        problems.Add(state::kIngress, meta.ns, meta.name, std::move(reason));
+        problems.Add(
+            state::kIngress, meta.ns, meta.name,
+            StrCat(rule_path, ".host: \"", host_text, "\" is not a valid hostname; rule ignored"));
         continue;
       }
       host = *parsed;
