@@ -347,13 +347,14 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
     }
     // What we wrote last is still what translate wants and nobody changed
     // it since: nothing to do, even if the server normalized what we sent.
-    // Checked before reading a settled object back: the watch event of our
-    // own write can arrive before the write's response and mark it dirty.
+    // Checked before reading a settled object back too: the watch event of
+    // our own write can arrive before the write's response and mark it dirty.
     const size_t wanted_fingerprint = Fingerprint(wanted);
-    if (current && written && written->desired == wanted_fingerprint &&
-        written->result == current->fingerprint) {
-      return WriteResult::kDone;
-    }
+    auto as_written = [&] {
+      return current && written && written->desired == wanted_fingerprint &&
+             written->result == current->fingerprint;
+    };
+    if (as_written()) return WriteResult::kDone;
     if (!current || !current->status) {
       kube::HttpResponse response = client_.Get(kind->ObjectPath(id.ns, id.name), stop);
       if (response.status == 404) return WriteResult::kDone;  // deleted meanwhile
@@ -366,12 +367,11 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
         return WriteResult::kRetryLater;
       }
       current = CurrentOf(response.Json());
-      std::lock_guard lock(mutex_);
-      current_[id] = *current;
-    }
-    if (written && written->desired == wanted_fingerprint &&
-        written->result == current->fingerprint) {
-      return WriteResult::kDone;
+      {
+        std::lock_guard lock(mutex_);
+        current_[id] = *current;
+      }
+      if (as_written()) return WriteResult::kDone;  // as read back
     }
     const nlohmann::json current_status = nlohmann::json::parse(*current->status, nullptr, false);
     nlohmann::json merged =
