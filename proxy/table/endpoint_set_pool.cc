@@ -1,16 +1,24 @@
 #include "proxy/table/endpoint_set_pool.h"
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 #include <vector>
 
 namespace atrium::table {
 
 std::shared_ptr<const EndpointSet> EndpointSetPool::Get(const ir::Backend& backend) {
-  std::vector<ir::Endpoint> ready;
-  ready.reserve(backend.endpoints->size());
-  for (const ir::Endpoint& endpoint : *backend.endpoints) {
-    if (endpoint.ready) ready.push_back(endpoint);
+  // Translate lists only ready endpoints: the list is then compared as it is,
+  // not copied for every route that uses the backend.
+  const std::vector<ir::Endpoint>& listed = *backend.endpoints;
+  std::vector<ir::Endpoint> filtered;
+  const bool all_ready = std::all_of(listed.begin(), listed.end(),
+                                     [](const ir::Endpoint& endpoint) { return endpoint.ready; });
+  if (!all_ready) {
+    std::copy_if(listed.begin(), listed.end(), std::back_inserter(filtered),
+                 [](const ir::Endpoint& endpoint) { return endpoint.ready; });
   }
+  const std::vector<ir::Endpoint>& ready = all_ready ? listed : filtered;
   std::shared_ptr<const EndpointSet>& shared = sets_[backend.name];
   if (shared != nullptr && shared->endpoints == ready) return shared;
   if (previous_ != nullptr) {
@@ -20,7 +28,7 @@ std::shared_ptr<const EndpointSet> EndpointSetPool::Get(const ir::Backend& backe
       return shared;
     }
   }
-  shared = std::make_shared<const EndpointSet>(EndpointSet{std::move(ready)});
+  shared = std::make_shared<const EndpointSet>(EndpointSet{ready});
   return shared;
 }
 

@@ -9,13 +9,13 @@
 
 namespace atrium::table {
 
-// EndpointSetPool hands out one EndpointSet per backend name and endpoint
-// list, so every use of a backend shares it within a table, and across
-// tables while it does not change. Writer thread only.
 // EndpointSets maps a backend name to its set. Hashed: every compile adopts
 // the sets of all the hosts it reuses, thousands of names.
 using EndpointSets = std::unordered_map<std::string, std::shared_ptr<const EndpointSet>>;
 
+// EndpointSetPool hands out one EndpointSet per backend name and endpoint
+// list, so every use of a backend shares it within a table, and across
+// tables while it does not change. Writer thread only.
 class EndpointSetPool {
  public:
   EndpointSetPool() = default;
