@@ -68,9 +68,10 @@ ForwardingFields ScanForwardingFields(const Fields& fields) {
   return found;
 }
 
-// SetAbsent sets name to value, as an insert when the field is known absent
-// (which skips the search for lines to replace).
-void SetAbsent(Fields& fields, bool present, std::string_view name, std::string_view value) {
+// SetAbsent sets name (a field enum or a name) to value, as an insert when
+// the field is known absent (which skips the search for lines to replace).
+template <typename Name>
+void SetAbsent(Fields& fields, bool present, Name name, std::string_view value) {
   if (present) {
     fields.set(name, value);
   } else {
@@ -159,11 +160,7 @@ void PrepareUpstreamRequest(RequestHeader& header, const RequestFacts& facts,
   }
   via_value.append(received);
   via_value.append(context.via_pseudonym);
-  if (present.via) {
-    header.set(bhttp::field::via, via_value);
-  } else {
-    header.insert(bhttp::field::via, via_value);
-  }
+  SetAbsent(header, present.via, bhttp::field::via, via_value);
 }
 
 ResponseFraming PrepareClientResponse(ResponseHeader& header,
