@@ -5,11 +5,13 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <optional>
 #include <utility>
 
 #include <httplib.h>
 
+#include "base/thread_cache.h"
 #include "controller/admin/admin_json.h"
 #include "controller/admin/chunked_streambuf.h"
 #include "controller/admin/metrics_text.h"
@@ -43,6 +45,26 @@ std::optional<std::string> NotReadyReason(const AdminSources& sources) {
   return std::nullopt;
 }
 
+// ReleasingThreadPool is cpp-httplib's pool whose threads give their
+// allocator cache back after each connection. Rendering /metrics for
+// thousands of routes allocates megabytes; without this, every admin thread
+// that served a scrape keeps its own megabyte or so parked until its next
+// one (measured at 5,000 routes: 0.6-0.8 MB in each of the four threads).
+class ReleasingThreadPool : public httplib::TaskQueue {
+ public:
+  explicit ReleasingThreadPool(size_t threads) : pool_(threads) {}
+  void enqueue(std::function<void()> task) override {
+    pool_.enqueue([task = std::move(task)] {
+      task();
+      base::ReleaseThreadCache();
+    });
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  httplib::ThreadPool pool_;
+};
+
 }  // namespace
 
 AdminServer::AdminServer(AdminSources sources, AdminServerOptions options)
@@ -50,7 +72,9 @@ AdminServer::AdminServer(AdminSources sources, AdminServerOptions options)
       options_(options),
       server_(std::make_unique<httplib::Server>()) {
   int threads = options_.threads > 0 ? options_.threads : 1;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_->new_task_queue = [threads] {
+    return new ReleasingThreadPool(static_cast<size_t>(threads));
+  };
   // httplib's default sets SO_REUSEPORT, which would let a second Atrium on
   // the same host share (and silently split) this port. SO_REUSEADDR alone
   // still allows a quick restart while old connections sit in TIME_WAIT.
