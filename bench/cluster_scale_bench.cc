@@ -350,6 +350,7 @@ int main(int argc, char** argv) {
   }
   const double first_ready_ms = MsSince(launched);
   const std::string rss_before = ProcStatus(pid, "VmRSS");
+  const double heap_before_mb = atrium.Metric("atrium_memory_allocated_bytes") / 1e6;
   api.ResetRequestCounts();
 
   // Every route at once, from a few threads (in-process: no client latency).
@@ -403,6 +404,14 @@ int main(int argc, char** argv) {
       api.RequestCount("get", "gateway.networking.k8s.io/httproutes") +
       api.RequestCount("get", "gateway.networking.k8s.io/httproutes/status");
   const double atrium_writes = atrium.Metric("atrium_status_writes_total");
+  // Memory once every route is accepted, before any request went through
+  // the proxy (request stats) and before the churn.
+  const std::string rss_accepted = ProcStatus(pid, "VmRSS");
+  const double heap_accepted_mb = atrium.Metric("atrium_memory_allocated_bytes") / 1e6;
+  const json memory_accepted =
+      json::parse(atrium::e2e::Get(atrium.admin_port(), "127.0.0.1", "/admin/stats").body, nullptr,
+                  false)
+          .value("memory", json::object());
 
   // Every route answers.
   int answering = 0;
@@ -521,6 +530,9 @@ int main(int argc, char** argv) {
                   {"propagation_samples", propagation_ms.size()},
                   {"propagation_in_atrium_mean_ms", inside_ms},
                   {"rss_before_routes", rss_before},
+                  {"heap_before_routes_mb", heap_before_mb},
+                  {"rss_accepted", rss_accepted},
+                  {"heap_accepted_mb", heap_accepted_mb},
                   {"rss_after", rss_after},
                   {"peak_rss", peak_rss},
                   {"rss_anon_after", rss_anon},
@@ -559,6 +571,11 @@ int main(int argc, char** argv) {
                 rebuild.full_ms, rebuild.incremental_ms);
     std::printf("  atrium RSS before routes / after / peak        %s / %s / %s\n",
                 rss_before.c_str(), rss_after.c_str(), peak_rss.c_str());
+    std::printf("  atrium heap in use before routes               %.1f MB\n", heap_before_mb);
+    std::printf("  atrium when all accepted: RSS / heap in use    %s / %.1f MB\n",
+                rss_accepted.c_str(), heap_accepted_mb);
+    std::printf("  allocator's free memory then (bytes)           %s\n",
+                memory_accepted.value("free_bytes", json::object()).dump().c_str());
     std::printf("  atrium RSS after: anonymous / file-backed      %s / %s\n", rss_anon.c_str(),
                 rss_file.c_str());
     std::printf("  atrium heap after: in use / held by allocator  %.1f / %.1f MB\n",
