@@ -128,6 +128,10 @@ bool SameContent(const nlohmann::json& a, const nlohmann::json& b) {
 
 void StripObject(std::string_view kind, nlohmann::json& object) {
   if (!object.is_object()) return;
+  // The kind is the map the object is kept in, and each kind is read in one
+  // version: the pair costs ~250 bytes an object, 1.3 MB at 5,000 routes.
+  object.erase("apiVersion");
+  object.erase("kind");
   if (auto metadata = object.find("metadata"); metadata != object.end()) StripMetadata(*metadata);
   object.erase("status");
   if (kind == kEndpointSlice) StripEndpoints(object);

@@ -3,6 +3,8 @@
 // StripObject removes from an object what no part of the control plane reads
 // once the object is stored, so that a stored world of thousands of routes
 // holds routing data and not the API server's bookkeeping:
+//   - apiVersion and kind: the map an object is stored in names its kind,
+//     and Atrium reads each kind in one version;
 //   - metadata.managedFields (server-side apply bookkeeping, often larger
 //     than the object itself);
 //   - the kubectl.kubernetes.io/last-applied-configuration annotation (a

@@ -60,6 +60,7 @@ kube::EventRecord ProblemEvents::EventFor(const translate::Problem& problem,
   object.kind = problem.kind;
   object.ns = problem.ns;
   object.name = problem.name;
+  // The version Atrium reads the kind in: stored objects keep no apiVersion.
   if (const kube::ResourceKind* kind = kube::FindKind(problem.kind)) {
     object.api_version = kind->ApiVersion();
   }
@@ -68,11 +69,6 @@ kube::EventRecord ProblemEvents::EventFor(const translate::Problem& problem,
     if (it != objects->end()) {
       object.uid = MetadataString(it->second, "uid");
       object.resource_version = MetadataString(it->second, "resourceVersion");
-      // The version the object was written in (ReferenceGrant v1beta1...).
-      if (it->second.is_object() && it->second.contains("apiVersion") &&
-          it->second["apiVersion"].is_string()) {
-        object.api_version = it->second["apiVersion"].get<std::string>();
-      }
     }
   }
   record.type = std::string(kube::kEventTypeWarning);

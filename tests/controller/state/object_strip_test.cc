@@ -9,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-TEST(ObjectStripTest, DropsManagedFieldsLastAppliedAndStatus) {
+TEST(ObjectStripTest, DropsKindManagedFieldsLastAppliedAndStatus) {
   json route = json::parse(R"({
     "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
     "metadata": {"name": "r", "namespace": "ns", "uid": "u1", "resourceVersion": "7",
@@ -22,7 +22,6 @@ TEST(ObjectStripTest, DropsManagedFieldsLastAppliedAndStatus) {
     "status": {"parents": [{"controllerName": "atrium.dev/gateway-controller"}]}})");
   StripObject(kHttpRoute, route);
   EXPECT_EQ(route, json::parse(R"({
-    "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
     "metadata": {"name": "r", "namespace": "ns", "uid": "u1", "resourceVersion": "7",
                  "generation": 2, "creationTimestamp": "2026-01-01T00:00:00Z",
                  "labels": {"app": "a"}, "annotations": {"team": "x"}},
@@ -123,6 +122,7 @@ TEST(ObjectStripTest, ToleratesMalformedObjects) {
     StripObject(kSecret, object);
     if (before.is_object()) {
       before.erase("status");
+      before.erase("kind");
       EXPECT_EQ(object, before);
     } else {
       EXPECT_EQ(object, before);
