@@ -3,15 +3,17 @@
 #include <algorithm>
 #include <iterator>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <tuple>
-#include <unordered_set>
+
+#include "controller/state/cluster_state.h"
 
 namespace atrium::translate {
 namespace {
 
 bool IsIngressRule(const RouteEntry& entry) {
-  return entry.precedence.kind == "Ingress" && !entry.precedence.fallback;
+  return entry.precedence.kind == state::kIngress && !entry.precedence.fallback;
 }
 
 using Entries = VirtualHostCache::Entries;
@@ -38,13 +40,19 @@ void KeepMostSpecificIngressHost(const Entries& entries, std::vector<size_t>& po
   });
 }
 
-// KeepFirstOfEachSource drops every entry whose source (object, rule,
-// match) an earlier entry already serves: entries of one source reached
+// KeepFirstOfEachOrigin drops every entry whose origin (object, rule,
+// match) an earlier entry already serves: entries of one origin reached
 // through several listener hostnames carry the same route.
-void KeepFirstOfEachSource(const Entries& entries, std::vector<size_t>& positions) {
-  std::unordered_set<std::string_view> sources;
-  std::erase_if(positions,
-                [&](size_t position) { return !sources.insert(entries[position]->source).second; });
+void KeepFirstOfEachOrigin(const Entries& entries, std::vector<size_t>& positions) {
+  using Origin =
+      std::tuple<std::string_view, std::string_view, std::string_view, uint32_t, uint32_t, bool>;
+  std::set<Origin> origins;
+  std::erase_if(positions, [&](size_t position) {
+    const PrecedenceKey& key = entries[position]->precedence;
+    return !origins
+                .emplace(key.kind, key.ns, key.name, key.rule_index, key.match_index, key.fallback)
+                .second;
+  });
 }
 
 // SameEntries tells whether positions pick exactly the entry objects of
@@ -324,7 +332,7 @@ bool SocketBuilder::BuildHost(const Host& key, const VirtualHostCache::Built* pr
     return Before(entries_[a]->precedence, entries_[b]->precedence);
   });
   KeepMostSpecificIngressHost(entries_, positions);
-  KeepFirstOfEachSource(entries_, positions);
+  KeepFirstOfEachOrigin(entries_, positions);
   // A listener hostname is emitted even without routes: the data plane
   // never falls back to a less specific host, so its requests get a 404
   // instead of reaching another listener's routes.

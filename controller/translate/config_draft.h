@@ -52,10 +52,9 @@ struct RouteEntry {
   SocketKey socket;
   Host claim;     // the listener hostname it was attached through
   Host hostname;  // the effective (intersected) hostname, covered by claim
+  // Also names the route's origin (object, rule, match): entries of one
+  // origin on one socket carry identical routes and are served once.
   PrecedenceKey precedence;
-  // source identifies the route's origin (object, rule, match); entries of
-  // one source on one socket carry identical routes and are served once.
-  std::string source;
   SharedValue<ir::Route> route;  // the same object in every virtual host it serves
 };
 

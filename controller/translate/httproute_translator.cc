@@ -253,19 +253,17 @@ void AddRouteEntries(const ObjectMeta& meta, const std::vector<ParsedRule>& rule
           entry.socket = socket;
           entry.claim = listener.hostname;
           entry.hostname = hostname.host;
-          entry.source = "HTTPRoute/" + meta.Key() + "/" + std::to_string(rule.index) + "/" +
-                         std::to_string(m);
           entry.route = routes[next_route++];
           PrecedenceKey& key = entry.precedence;
           SetHostPrecedence(hostname.written, key);
           SetMatchPrecedence(entry.route->match, key);
-          key.gateway_rank = gateway_rank;
+          key.gateway_rank = static_cast<uint32_t>(gateway_rank);
           key.creation_timestamp = meta.creation_timestamp;
           key.ns = meta.ns;
           key.name = meta.name;
-          key.kind = "HTTPRoute";
-          key.rule_index = rule.index;
-          key.match_index = m;
+          key.kind = state::kHttpRoute;
+          key.rule_index = static_cast<uint32_t>(rule.index);
+          key.match_index = static_cast<uint32_t>(m);
           draft.entries.push_back(std::make_shared<const RouteEntry>(std::move(entry)));
         }
       }

@@ -186,10 +186,10 @@ Candidate MakeCandidate(const ObjectMeta& meta, const Host& host, std::string_vi
   candidate.precedence.creation_timestamp = meta.creation_timestamp;
   candidate.precedence.ns = meta.ns;
   candidate.precedence.name = meta.name;
-  candidate.precedence.kind = "Ingress";
-  candidate.precedence.gateway_rank = SIZE_MAX;  // after every Gateway
-  candidate.precedence.rule_index = rule;
-  candidate.precedence.match_index = index;
+  candidate.precedence.kind = state::kIngress;
+  candidate.precedence.gateway_rank = UINT32_MAX;  // after every Gateway
+  candidate.precedence.rule_index = static_cast<uint32_t>(rule);
+  candidate.precedence.match_index = static_cast<uint32_t>(index);
   SetHostPrecedence(host_text, candidate.precedence);
   SetMatchPrecedence(candidate.route.match, candidate.precedence);
   const ir::PathMatch& match = candidate.route.match.path;
@@ -391,15 +391,11 @@ bool ServeOn(uint16_t port, bool tls, std::vector<ir::TlsCertificate> certificat
   socket.claims.insert(ingress_claims.begin(), ingress_claims.end());
 
   for (const Candidate* candidate : kept) {
-    std::string source = "Ingress/" + candidate->meta.Key() + "/" +
-                         std::to_string(candidate->precedence.rule_index) + "/" +
-                         std::to_string(candidate->precedence.match_index) +
-                         (candidate->fallback ? "/default" : "");
     if (!candidate->fallback) {
-      draft.entries.push_back(std::make_shared<const RouteEntry>(RouteEntry{
-          socket_key, candidate->hostname, candidate->hostname, candidate->precedence, source,
-          ssl_redirect && candidate->ssl_redirect ? SslRedirectRoute(candidate->route)
-                                                  : candidate->route}));
+      draft.entries.push_back(std::make_shared<const RouteEntry>(
+          RouteEntry{socket_key, candidate->hostname, candidate->hostname, candidate->precedence,
+                     ssl_redirect && candidate->ssl_redirect ? SslRedirectRoute(candidate->route)
+                                                             : candidate->route}));
       continue;
     }
     // The default backend answers whatever no rule matches, on every host the
@@ -407,7 +403,7 @@ bool ServeOn(uint16_t port, bool tls, std::vector<ir::TlsCertificate> certificat
     const SharedValue<ir::Route> route = candidate->route;
     for (const Host& claim : ingress_claims) {
       draft.entries.push_back(std::make_shared<const RouteEntry>(
-          RouteEntry{socket_key, claim, claim, candidate->precedence, source, route}));
+          RouteEntry{socket_key, claim, claim, candidate->precedence, route}));
     }
   }
   return true;

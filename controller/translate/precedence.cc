@@ -14,26 +14,26 @@ void SetMatchPrecedence(const ir::RouteMatch& match, PrecedenceKey& key) {
   switch (match.path.kind) {
     case ir::PathMatchKind::kExact:
       key.path_class = 0;
-      key.path_chars = match.path.value.size();
+      key.path_chars = static_cast<uint32_t>(match.path.value.size());
       break;
     case ir::PathMatchKind::kRegularExpression:
       key.path_class = 1;
-      key.path_chars = match.path.value.size();
+      key.path_chars = static_cast<uint32_t>(match.path.value.size());
       break;
     case ir::PathMatchKind::kPrefix:
       key.path_class = 2;
-      key.path_chars = NormalizedPrefix(match.path.value).size();
+      key.path_chars = static_cast<uint32_t>(NormalizedPrefix(match.path.value).size());
       break;
   }
   key.has_method = !match.method.empty();
-  key.header_count = match.headers.size();
-  key.query_count = match.query_params.size();
+  key.header_count = static_cast<uint32_t>(match.headers.size());
+  key.query_count = static_cast<uint32_t>(match.query_params.size());
 }
 
 void SetHostPrecedence(std::string_view route_hostname, PrecedenceKey& key) {
   bool wildcard = route_hostname.starts_with("*");
-  key.exact_host_chars = wildcard ? 0 : route_hostname.size();
-  key.host_chars = route_hostname.size();
+  key.host_chars = static_cast<uint32_t>(route_hostname.size());
+  key.exact_host_chars = wildcard ? 0 : key.host_chars;
 }
 
 bool Before(const PrecedenceKey& a, const PrecedenceKey& b) {

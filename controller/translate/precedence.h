@@ -25,7 +25,9 @@
 //  6. Ties within a route: rule order, then match order.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "controller/ir/route_config.h"
 
@@ -33,20 +35,20 @@ namespace atrium::translate {
 
 struct PrecedenceKey {
   bool fallback = false;
-  size_t exact_host_chars = 0;
-  size_t host_chars = 0;
-  int path_class = 2;  // 0 Exact, 1 RegularExpression, 2 Prefix
-  size_t path_chars = 0;
   bool has_method = false;
-  size_t header_count = 0;
-  size_t query_count = 0;
-  size_t gateway_rank = 0;
+  uint8_t path_class = 2;  // 0 Exact, 1 RegularExpression, 2 Prefix
+  uint32_t exact_host_chars = 0;
+  uint32_t host_chars = 0;
+  uint32_t path_chars = 0;
+  uint32_t header_count = 0;
+  uint32_t query_count = 0;
+  uint32_t gateway_rank = 0;
+  uint32_t rule_index = 0;
+  uint32_t match_index = 0;
   std::string creation_timestamp;
   std::string ns;
   std::string name;
-  std::string kind;
-  size_t rule_index = 0;
-  size_t match_index = 0;
+  std::string_view kind;  // a literal: "HTTPRoute" or "Ingress"
 };
 
 // SetMatchPrecedence fills the path, method, header and query parts of key
