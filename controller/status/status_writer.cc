@@ -1,11 +1,13 @@
 #include "controller/status/status_writer.h"
 
 #include <algorithm>
-#include <atomic>
 #include <functional>
+#include <iterator>
+#include <memory>
 #include <string>
 
 #include "base/log.h"
+#include "base/thread_cache.h"
 #include "controller/admin/control_plane_metrics.h"
 #include "controller/kube/resource_kind.h"
 #include "controller/kube/time_format.h"
@@ -79,7 +81,13 @@ std::optional<StatusWriter::ObjectId> StatusWriter::IdFor(std::string_view kind,
   } else {
     return std::nullopt;
   }
-  return ObjectId{rank, std::string(kind), ns, name};
+  return ObjectId{rank, ns, name};
+}
+
+std::string_view StatusWriter::KindOf(int rank) {
+  static constexpr std::string_view kKinds[] = {state::kGatewayClass, state::kGateway,
+                                                state::kHttpRoute, state::kIngress};
+  return kKinds[rank];
 }
 
 std::string StatusWriter::Now() const {
@@ -96,14 +104,33 @@ size_t StatusWriter::Fingerprint(const std::string& status_text) {
 
 void StatusWriter::SettleLocked(const ObjectId& id, size_t fingerprint) {
   // Only if the watch did not bring a different status meanwhile.
-  auto it = current_.find(id);
-  if (it != current_.end() && it->second.fingerprint == fingerprint) it->second.status.reset();
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  std::optional<Current>& current = it->second.current;
+  if (current && current->fingerprint == fingerprint) current->observed.reset();
 }
 
 StatusWriter::Current StatusWriter::CurrentOf(const nlohmann::json& object) {
   std::string text = StatusText(object);
   const size_t fingerprint = Fingerprint(text);
-  return Current{MetadataString(object, "resourceVersion"), fingerprint, std::move(text)};
+  return Current{fingerprint, std::make_unique<Observed>(Observed{
+                                  MetadataString(object, "resourceVersion"), std::move(text)})};
+}
+
+StatusWriter::Entries::iterator StatusWriter::EraseIfUnusedLocked(Entries::iterator it) {
+  return it->second.unused() ? entries_.erase(it) : std::next(it);
+}
+
+StatusWriter::Entries::iterator StatusWriter::DropDesiredLocked(Entries::iterator it) {
+  it->second.desired.reset();
+  return EraseIfUnusedLocked(it);
+}
+
+void StatusWriter::ForgetWrittenLocked() {
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    it->second.written.reset();
+    it = EraseIfUnusedLocked(it);
+  }
 }
 
 bool StatusWriter::Leading() const { return !options_.is_leader || options_.is_leader(); }
@@ -118,42 +145,60 @@ void StatusWriter::MarkDirtyLocked(const ObjectId& id) {
 }
 
 void StatusWriter::MarkAllDirtyLocked() {
-  for (const auto& [id, status] : desired_) MarkDirtyLocked(id);
+  for (const auto& [id, entry] : entries_) {
+    if (entry.desired) MarkDirtyLocked(id);
+  }
 }
 
 void StatusWriter::Update(const std::vector<translate::ObjectStatus>& statuses) {
   // Updated in place: a pass over thousands of objects copies only the
-  // statuses that changed (most passes change one or none).
-  std::set<ObjectId> seen;
+  // statuses that changed (most passes change one or none). The objects
+  // seen are remembered by their entries' keys (a pointer each, not a copy
+  // of each name), which stay put while the lock is held.
+  std::vector<const ObjectId*> seen;
+  seen.reserve(statuses.size());
   std::lock_guard lock(mutex_);
   for (const translate::ObjectStatus& status : statuses) {
-    if (std::optional<ObjectId> id = SetDesiredLocked(status)) seen.insert(seen.end(), *id);
+    if (const ObjectId* id = SetDesiredLocked(status)) seen.push_back(id);
   }
-  if (seen.size() == desired_.size()) return;
-  for (auto it = desired_.begin(); it != desired_.end();) {
-    it = seen.contains(it->first) ? std::next(it) : desired_.erase(it);
+  std::sort(seen.begin(), seen.end(), [](const ObjectId* a, const ObjectId* b) { return *a < *b; });
+  // Both in key order: one walk drops what was not seen.
+  auto next_seen = seen.begin();
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (next_seen != seen.end() && *next_seen == &it->first) {
+      while (next_seen != seen.end() && *next_seen == &it->first) ++next_seen;  // duplicates
+      ++it;
+    } else if (it->second.desired) {
+      it = DropDesiredLocked(it);
+    } else {
+      ++it;
+    }
   }
 }
 
-std::optional<StatusWriter::ObjectId> StatusWriter::SetDesiredLocked(
+const StatusWriter::ObjectId* StatusWriter::SetDesiredLocked(
     const translate::ObjectStatus& status) {
   std::optional<ObjectId> id = IdFor(status.kind, status.ns, status.name);
-  if (!id) return std::nullopt;
-  auto [it, inserted] = desired_.try_emplace(*id, status);
-  if (!inserted) {
-    if (it->second == status) return id;
-    it->second = status;
+  if (!id) return nullptr;
+  auto [it, inserted] = entries_.try_emplace(std::move(*id));
+  Entry& entry = it->second;
+  if (entry.desired && entry.desired_generation == status.generation &&
+      *entry.desired == status.status) {
+    return &it->first;
   }
-  MarkDirtyLocked(*id);
-  return id;
+  entry.desired = status.status;
+  entry.desired_generation = status.generation;
+  MarkDirtyLocked(it->first);
+  return &it->first;
 }
 
 void StatusWriter::Apply(const translate::StatusDelta& delta) {
   if (delta.empty()) return;
   std::lock_guard lock(mutex_);
   for (const translate::ObjectStatus& status : delta.removed) {
-    if (std::optional<ObjectId> id = IdFor(status.kind, status.ns, status.name))
-      desired_.erase(*id);
+    std::optional<ObjectId> id = IdFor(status.kind, status.ns, status.name);
+    if (!id) continue;
+    if (auto it = entries_.find(*id); it != entries_.end()) DropDesiredLocked(it);
   }
   for (const translate::ObjectStatus& status : delta.changed) SetDesiredLocked(status);
 }
@@ -175,8 +220,8 @@ void StatusWriter::Observe(std::string_view kind, const nlohmann::json& object) 
     std::lock_guard lock(mutex_);
     if (ingress == publish_ingress_) return;
     publish_ingress_ = std::move(ingress);
-    for (const auto& [id, desired] : desired_) {
-      if (id.kind == state::kIngress) MarkDirtyLocked(id);
+    for (const auto& [id, entry] : entries_) {
+      if (entry.desired && KindOf(id.rank) == state::kIngress) MarkDirtyLocked(id);
     }
     return;
   }
@@ -184,13 +229,18 @@ void StatusWriter::Observe(std::string_view kind, const nlohmann::json& object) 
   if (!id) return;
   Current current = CurrentOf(object);
   std::lock_guard lock(mutex_);
-  auto it = current_.find(*id);
-  if (it != current_.end() && it->second.fingerprint == current.fingerprint) {
-    it->second.resource_version = std::move(current.resource_version);
+  auto [it, inserted] = entries_.try_emplace(std::move(*id));
+  Entry& entry = it->second;
+  if (entry.current && entry.current->fingerprint == current.fingerprint) {
+    // The same status (our own write's echo, say). A settled object keeps
+    // no resourceVersion: its next write reads the object first.
+    if (entry.current->observed) {
+      entry.current->observed->resource_version = std::move(current.observed->resource_version);
+    }
     return;
   }
-  current_[*id] = std::move(current);
-  if (desired_.contains(*id)) MarkDirtyLocked(*id);
+  entry.current = std::move(current);
+  if (entry.desired) MarkDirtyLocked(it->first);
 }
 
 void StatusWriter::Forget(std::string_view kind, const std::string& key) {
@@ -203,15 +253,18 @@ void StatusWriter::Forget(std::string_view kind, const std::string& key) {
   std::optional<ObjectId> id = IdFor(kind, ns, name);
   if (!id) return;
   std::lock_guard lock(mutex_);
-  current_.erase(*id);
-  written_.erase(*id);
+  if (auto it = entries_.find(*id); it != entries_.end()) {
+    it->second.current.reset();
+    it->second.written.reset();
+    EraseIfUnusedLocked(it);
+  }
   dirty_.erase(*id);
   changed_.notify_all();
 }
 
 void StatusWriter::Resync() {
   std::lock_guard lock(mutex_);
-  written_.clear();
+  ForgetWrittenLocked();
   MarkAllDirtyLocked();
 }
 
@@ -233,7 +286,7 @@ void StatusWriter::Run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     const bool leading = Leading();
     if (leading && !was_leader) {
-      written_.clear();
+      ForgetWrittenLocked();
       MarkAllDirtyLocked();
     }
     was_leader = leading;
@@ -263,6 +316,10 @@ void StatusWriter::Run(std::stop_token stop) {
     lock.unlock();
 
     PassResult result = WritePass(batch, stop);
+    // The pass's requests and responses came and went on this thread: hand
+    // what its allocator cache keeps of them back to the other threads
+    // rather than park it here until the next burst of writes.
+    base::ReleaseThreadCache();
 
     lock.lock();
     in_pass_ = false;
@@ -285,18 +342,24 @@ bool StatusWriter::PreemptedBy(int rank) const {
 StatusWriter::PassResult StatusWriter::WritePass(const std::set<ObjectId>& batch,
                                                  const std::stop_token& stop) {
   PassResult result;
-  std::mutex result_mutex;
-  const std::vector<ObjectId> ids(batch.begin(), batch.end());
+  std::mutex result_mutex;  // guards result and next
   // Objects of one rank (all Gateways, then all HTTPRoutes...) are written
-  // by up to `parallelism` threads; a rank is finished before the next.
-  size_t begin = 0;
-  while (begin < ids.size()) {
-    size_t end = begin;
-    while (end < ids.size() && ids[end].rank == ids[begin].rank) ++end;
-    std::atomic<size_t> next{begin};
+  // by up to `parallelism` threads; a rank is finished before the next. The
+  // threads take the batch's ids in turn where they are (the first pass
+  // after a start writes every object: a copy would be one more of each id).
+  auto next = batch.begin();
+  while (next != batch.end()) {
+    const int rank = next->rank;
+    const auto end =
+        std::find_if(next, batch.end(), [rank](const ObjectId& id) { return id.rank != rank; });
+    const auto count = static_cast<size_t>(std::distance(next, end));
+    auto take = [&]() -> const ObjectId* {
+      std::lock_guard lock(result_mutex);
+      return next == end ? nullptr : &*next++;
+    };
     auto work = [&] {
-      for (size_t i = next++; i < end; i = next++) {
-        const ObjectId& id = ids[i];
+      while (const ObjectId* taken = take()) {
+        const ObjectId& id = *taken;
         std::optional<std::chrono::seconds> retry_after;
         // A Gateway that changed while routes are being written is not kept
         // waiting behind a thousand route writes: the pass ends early and
@@ -312,38 +375,43 @@ StatusWriter::PassResult StatusWriter::WritePass(const std::set<ObjectId>& batch
         }
       }
     };
-    const size_t helpers =
-        std::min<size_t>(std::max(options_.parallelism, 1) - 1, (end - begin) / 2);
+    const size_t helpers = std::min<size_t>(std::max(options_.parallelism, 1) - 1, count / 2);
     std::vector<std::jthread> threads;
     for (size_t i = 0; i < helpers; ++i) threads.emplace_back(work);
     work();
-    threads.clear();  // joins
-    begin = end;
+    threads.clear();  // joins; next == end
   }
   return result;
 }
 
 StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::stop_token& stop,
                                                  std::optional<std::chrono::seconds>* retry_after) {
-  const kube::ResourceKind* kind = kube::FindKind(id.kind);
+  const std::string_view kind_name = KindOf(id.rank);
+  const kube::ResourceKind* kind = kube::FindKind(kind_name);
   if (kind == nullptr) return WriteResult::kDone;
-  const std::string what = Describe(id.kind, id.ns, id.name);
+  const std::string what = Describe(kind_name, id.ns, id.name);
   for (int attempt = 0; attempt <= options_.max_conflict_retries; ++attempt) {
     nlohmann::json wanted;
-    std::optional<Current> current;
+    std::optional<size_t> current;     // the server's status, by fingerprint
+    std::optional<Observed> observed;  // and as text, when kept
     std::optional<Written> written;
     {
       std::lock_guard lock(mutex_);
-      auto desired = desired_.find(id);
-      if (desired == desired_.end()) return WriteResult::kDone;  // no longer ours
-      wanted = *desired->second.status;
-      if (id.kind == state::kIngress && !options_.publish_service.empty()) {
+      auto entry = entries_.find(id);
+      if (entry == entries_.end() || !entry->second.desired) {
+        return WriteResult::kDone;  // no longer ours
+      }
+      wanted = **entry->second.desired;
+      if (kind_name == state::kIngress && !options_.publish_service.empty()) {
         nlohmann::json load_balancer = nlohmann::json::object();
         if (!publish_ingress_.empty()) load_balancer["ingress"] = publish_ingress_;
         wanted["loadBalancer"] = std::move(load_balancer);
       }
-      if (auto it = current_.find(id); it != current_.end()) current = it->second;
-      if (auto it = written_.find(id); it != written_.end()) written = it->second;
+      if (const std::optional<Current>& known = entry->second.current) {
+        current = known->fingerprint;
+        if (known->observed) observed = *known->observed;
+      }
+      written = entry->second.written;
     }
     // What we wrote last is still what translate wants and nobody changed
     // it since: nothing to do, even if the server normalized what we sent.
@@ -352,10 +420,10 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
     const size_t wanted_fingerprint = Fingerprint(wanted);
     auto as_written = [&] {
       return current && written && written->desired == wanted_fingerprint &&
-             written->result == current->fingerprint;
+             written->result == *current;
     };
     if (as_written()) return WriteResult::kDone;
-    if (!current || !current->status) {
+    if (!observed) {
       kube::HttpResponse response = client_.Get(kind->ObjectPath(id.ns, id.name), stop);
       if (response.status == 404) return WriteResult::kDone;  // deleted meanwhile
       if (!response.ok()) {
@@ -366,23 +434,25 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
         *retry_after = response.retry_after;
         return WriteResult::kRetryLater;
       }
-      current = CurrentOf(response.Json());
+      Current read = CurrentOf(response.Json());
+      current = read.fingerprint;
+      observed = *read.observed;
       {
         std::lock_guard lock(mutex_);
-        current_[id] = *current;
+        entries_[id].current = std::move(read);
       }
       if (as_written()) return WriteResult::kDone;  // as read back
     }
-    const nlohmann::json current_status = nlohmann::json::parse(*current->status, nullptr, false);
+    const nlohmann::json current_status = nlohmann::json::parse(observed->status, nullptr, false);
     nlohmann::json merged =
-        MergeStatus(id.kind, current_status, wanted, options_.controller_name, Now());
-    if (!StatusChanged(id.kind, current_status, merged, options_.controller_name)) {
+        MergeStatus(kind_name, current_status, wanted, options_.controller_name, Now());
+    if (!StatusChanged(kind_name, current_status, merged, options_.controller_name)) {
       std::lock_guard lock(mutex_);
-      written_[id] = Written{wanted_fingerprint, current->fingerprint};
-      SettleLocked(id, current->fingerprint);
+      entries_[id].written = Written{wanted_fingerprint, *current};
+      SettleLocked(id, *current);
       return WriteResult::kDone;
     }
-    nlohmann::json patch = {{"metadata", {{"resourceVersion", current->resource_version}}},
+    nlohmann::json patch = {{"metadata", {{"resourceVersion", observed->resource_version}}},
                             {"status", std::move(merged)}};
     kube::HttpResponse response = client_.Patch(kind->StatusPath(id.ns, id.name), patch.dump(),
                                                 kube::kMergePatchContentType, stop);
@@ -394,22 +464,29 @@ StatusWriter::WriteResult StatusWriter::WriteOne(const ObjectId& id, const std::
     if (metrics_ != nullptr) metrics_->RecordStatusWrite();
     if (response.ok()) {
       Current updated = CurrentOf(response.Json());
-      updated.status.reset();  // settled: see Current
+      updated.observed.reset();  // settled: see Observed
       std::lock_guard lock(mutex_);
-      written_[id] = Written{wanted_fingerprint, updated.fingerprint};
-      current_[id] = std::move(updated);
+      Entry& entry = entries_[id];
+      entry.written = Written{wanted_fingerprint, updated.fingerprint};
+      entry.current = std::move(updated);
       return WriteResult::kDone;
     }
     if (response.status == 409) {
       // Someone wrote the object since we read it: read it again, merge again.
       std::lock_guard lock(mutex_);
-      current_.erase(id);
+      if (auto it = entries_.find(id); it != entries_.end()) {
+        it->second.current.reset();
+        EraseIfUnusedLocked(it);
+      }
       continue;
     }
     if (response.status == 404) {
       std::lock_guard lock(mutex_);
-      current_.erase(id);
-      written_.erase(id);
+      if (auto it = entries_.find(id); it != entries_.end()) {
+        it->second.current.reset();
+        it->second.written.reset();
+        EraseIfUnusedLocked(it);
+      }
       return WriteResult::kDone;
     }
     log::Warn(kComponent, "status write failed",

@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -122,30 +123,33 @@ class StatusWriter {
 
  private:
   // ObjectId sorts GatewayClasses first, then Gateways, HTTPRoutes and
-  // Ingresses, so that a pass updates Gateways before their routes.
+  // Ingresses, so that a pass updates Gateways before their routes. The rank
+  // names the kind (KindOf), so no object carries its kind's name.
   struct ObjectId {
     int rank = 0;
-    std::string kind;
     std::string ns;
     std::string name;
     // clang-tidy 14 reports a defaulted <=> as a literal 0 compared with a pointer.
     auto operator<=>(const ObjectId&) const = default;  // NOLINT(modernize-use-nullptr)
   };
-  // Current is an object's status as the server has it: a fingerprint of
-  // its compact JSON, to tell whether a watch event changed it, and the text
-  // itself only until a write settles the object (a merge needs the other
-  // controllers' entries and our conditions' transition times). Thousands
-  // of settled routes would otherwise keep a kilobyte each that is read
-  // only if their status changes again, when one GET fetches it.
-  struct Current {
+  // Observed is an object's status as the server has it, as text, with the
+  // resourceVersion a write merged from it must carry. A merge needs it
+  // (the other controllers' entries, our conditions' transition times), but
+  // only until a write settles the object: thousands of settled routes would
+  // otherwise keep a kilobyte each that is read only if their status changes
+  // again, when one GET fetches both anew.
+  struct Observed {
     std::string resource_version;
-    size_t fingerprint = 0;             // Fingerprint(status text)
-    std::optional<std::string> status;  // nlohmann::json::dump() of status; "null" when absent
+    std::string status;  // nlohmann::json::dump() of status; "null" when absent
+  };
+  // Current is what the writer knows of an object's status on the server: a
+  // fingerprint of its compact JSON, to tell whether a watch event changed
+  // it, and the text only while the object is not settled (null after).
+  struct Current {
+    size_t fingerprint = 0;  // Fingerprint(Observed::status)
+    std::unique_ptr<Observed> observed;
   };
   static Current CurrentOf(const nlohmann::json& object);
-  // SettleLocked drops the kept status text of id once a write (or the
-  // finding that none is needed) settled it, unless it changed meanwhile.
-  void SettleLocked(const ObjectId& id, size_t fingerprint);
   // Written remembers our last write by fingerprints (hashes of the compact
   // JSON): it is only ever compared, and thousands of routes would
   // otherwise keep two more full copies of their status.
@@ -153,6 +157,19 @@ class StatusWriter {
     size_t desired = 0;  // translate's status, before merging
     size_t result = 0;   // the status the server held after our write
   };
+  // Entry is all the writer keeps of one object, under one key (at 5,000
+  // routes, a few hundred bytes per route more or less is a megabyte): what
+  // translate wants (shared with translate's own result, not copied), what
+  // the server has, what we wrote last. An entry with none of the three is
+  // erased.
+  struct Entry {
+    std::optional<translate::StatusBody> desired;  // null: not ours (now)
+    int64_t desired_generation = 0;
+    std::optional<Current> current;  // null: not observed or read yet
+    std::optional<Written> written;  // null: not written since becoming leader
+    bool unused() const { return !desired && !current && !written; }
+  };
+  using Entries = std::map<ObjectId, Entry>;
   static size_t Fingerprint(const nlohmann::json& status);
   static size_t Fingerprint(const std::string& status_text);
   enum class WriteResult { kDone, kRetryLater };
@@ -164,6 +181,7 @@ class StatusWriter {
 
   static std::optional<ObjectId> IdFor(std::string_view kind, const std::string& ns,
                                        const std::string& name);
+  static std::string_view KindOf(int rank);
   void Run(std::stop_token stop);
   // PreemptedBy: an object ranked before rank is waiting and its hold-off
   // is over.
@@ -175,8 +193,20 @@ class StatusWriter {
   bool Leading() const;
   void MarkAllDirtyLocked();
   // SetDesiredLocked records status as wanted, marking it dirty when it
-  // differs from what was wanted; returns its id (null: not a kind we write).
-  std::optional<ObjectId> SetDesiredLocked(const translate::ObjectStatus& status);
+  // differs from what was wanted; returns its entry's key, which stays valid
+  // while the lock is held (null: not a kind we write).
+  const ObjectId* SetDesiredLocked(const translate::ObjectStatus& status);
+  // DropDesiredLocked: the object is no longer ours; what the server has and
+  // what we wrote stay known.
+  Entries::iterator DropDesiredLocked(Entries::iterator it);
+  // ForgetWrittenLocked forgets every write (a new term as leader checks
+  // every object again).
+  void ForgetWrittenLocked();
+  // SettleLocked drops the kept status text of id once a write (or the
+  // finding that none is needed) settled it, unless it changed meanwhile.
+  void SettleLocked(const ObjectId& id, size_t fingerprint);
+  // EraseIfUnusedLocked erases an entry that holds nothing any more.
+  Entries::iterator EraseIfUnusedLocked(Entries::iterator it);
   void MarkDirtyLocked(const ObjectId& id);
   std::string Now() const;
 
@@ -186,10 +216,8 @@ class StatusWriter {
 
   mutable std::mutex mutex_;
   mutable std::condition_variable_any changed_;
-  std::map<ObjectId, translate::ObjectStatus> desired_;
-  std::map<ObjectId, Current> current_;
-  std::map<ObjectId, Written> written_;
-  std::set<ObjectId> dirty_;
+  Entries entries_;
+  std::set<ObjectId> dirty_;  // objects to write in the next pass
   std::optional<std::chrono::steady_clock::time_point> first_dirty_;
   nlohmann::json publish_ingress_;  // the publish Service's load-balancer ingress
   bool in_pass_ = false;
