@@ -91,6 +91,9 @@ std::string ProcStatus(pid_t pid, const std::string& field) {
 struct RebuildTimes {
   double full_ms = 0;         // no memo, no compile cache
   double incremental_ms = 0;  // memo and compile cache warm, one route changed
+  // Memo and compile cache warm, one endpoint of the Service every route
+  // uses changed (a pod of a rolling deployment).
+  double endpoint_change_ms = 0;
 };
 
 double MedianMs(std::vector<double> samples) {
@@ -148,6 +151,27 @@ RebuildTimes MeasureRebuild(const atrium::testing::ApiServer& api) {
     incremental.push_back(pass(&memo, &cache, static_cast<uint64_t>(i) + 2));
   }
   if (!incremental.empty()) times.incremental_ms = MedianMs(incremental);
+
+  // Stripped, the slice holds its ready addresses as one endpoint.
+  auto echo = world.endpoint_slices.find("infra/echo-1");
+  if (echo == world.endpoint_slices.end() || echo->second.value("endpoints", json()).empty()) {
+    return times;
+  }
+  std::vector<double> endpoint_changes;
+  for (int i = 0; i < 5; ++i) {
+    const json before = echo->second;
+    json& endpoints = echo->second["endpoints"];
+    // Alternately one more and one fewer address, as pods come and go.
+    json& addresses = endpoints.at(0)["addresses"];
+    if (i % 2 == 0) {
+      addresses.push_back("127.0.0." + std::to_string(2 + i));
+    } else {
+      addresses.erase(addresses.size() - 1);
+    }
+    memo.Changed(state::kEndpointSlice, echo->first, &before, &echo->second);
+    endpoint_changes.push_back(pass(&memo, &cache, static_cast<uint64_t>(i) + 10));
+  }
+  times.endpoint_change_ms = MedianMs(endpoint_changes);
   return times;
 }
 
@@ -544,6 +568,7 @@ int main(int argc, char** argv) {
   const RebuildTimes rebuild = MeasureRebuild(api);
   figures["full_rebuild_ms"] = rebuild.full_ms;
   figures["incremental_rebuild_ms"] = rebuild.incremental_ms;
+  figures["endpoint_change_rebuild_ms"] = rebuild.endpoint_change_ms;
   if (as_json) {
     std::cout << figures.dump() << "\n";
   } else {
@@ -569,6 +594,8 @@ int main(int argc, char** argv) {
     std::printf("  in atrium, watch event -> publish (mean)        %7.1f ms\n", inside_ms);
     std::printf("  full rebuild from nothing / after one change    %7.1f / %.1f ms\n",
                 rebuild.full_ms, rebuild.incremental_ms);
+    std::printf("  rebuild after an endpoint of the shared Service %7.1f ms\n",
+                rebuild.endpoint_change_ms);
     std::printf("  atrium RSS before routes / after / peak        %s / %s / %s\n",
                 rss_before.c_str(), rss_after.c_str(), peak_rss.c_str());
     std::printf("  atrium heap in use before routes               %.1f MB\n", heap_before_mb);
