@@ -10,6 +10,9 @@ namespace atrium::table {
 static_assert(sizeof(PathIndex) + sizeof(std::shared_ptr<const RouteAction>) +
                   2 * sizeof(uint32_t) <=
               64);
+// And the rest fits a second line: a host is two lines (with make_shared's
+// control block, one 192-byte allocation).
+static_assert(sizeof(CompiledHost) <= 128);
 
 std::shared_ptr<const CompiledHost> CompiledHost::Build(const ir::VirtualHost& vhost,
                                                         uint16_t listener_port, bool listener_tls,
@@ -52,13 +55,6 @@ std::shared_ptr<const CompiledHost> CompiledHost::Build(const ir::VirtualHost& v
       target.weight = backend.weight;
       target.valid = backend.valid;
       target.endpoints = endpoint_sets.Get(backend);
-      // Repeats in a row are dropped; the order of the rest is kept, so that
-      // replaying the list leaves the pool as building did ("last wins").
-      auto& used = host->endpoint_sets_;
-      if (used.empty() || used.back().second != target.endpoints ||
-          used.back().first != backend.name) {
-        used.emplace_back(backend.name, target.endpoints);
-      }
       target.filters = backend.filters;
       target.app_protocol = backend.app_protocol;
       action->total_weight += backend.weight;
@@ -79,11 +75,36 @@ std::shared_ptr<const CompiledHost> CompiledHost::Build(const ir::VirtualHost& v
           {PathIndex::Kind::kPrefix, NormalizePrefix(route.match.path.value), index});
     }
   }
+  // The (backend name, set) pairs, repeats in a row dropped and the order
+  // of the rest kept, so that replaying them leaves the pool as building
+  // did ("last wins").
+  std::vector<const BackendTarget*> targets;
+  for (uint32_t index = 0; index < routes.size(); ++index) {
+    for (const BackendTarget& target : actions[index].backends) {
+      if (targets.empty() || targets.back()->endpoints != target.endpoints ||
+          targets.back()->name != target.name) {
+        targets.push_back(&target);
+      }
+    }
+  }
+  host->endpoint_target_count_ = static_cast<uint32_t>(targets.size());
+  if (targets.size() > 1) {
+    host->endpoint_targets_ = std::make_unique<const BackendTarget*[]>(targets.size());
+    std::copy(targets.begin(), targets.end(), host->endpoint_targets_.get());
+  }
   host->paths_ = PathIndex(path_keys);
   host->first_action_ = std::shared_ptr<const RouteAction>(actions, actions.get());
   host->tested_count_ = static_cast<uint32_t>(host->tested_.size());
   host->action_count_ = static_cast<uint32_t>(routes.size());
   return host;
+}
+
+const BackendTarget* CompiledHost::FirstBackendTarget() const {
+  for (uint32_t i = 0; i < action_count_; ++i) {
+    const std::vector<BackendTarget>& backends = first_action_.get()[i].backends;
+    if (!backends.empty()) return &backends.front();
+  }
+  return nullptr;
 }
 
 CompiledHost::PrefetchHint CompiledHost::prefetch_hint() const {

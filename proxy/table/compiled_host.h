@@ -64,12 +64,19 @@ class alignas(64) CompiledHost {
   // left out).
   uint32_t action_count() const { return action_count_; }
   const std::vector<std::string>& errors() const { return errors_; }
-  // endpoint_sets lists the (backend name, set) pairs the actions use, in
-  // order, without repeats in a row: what a reused host hands to the
-  // EndpointSetPool of the new table.
-  const std::vector<std::pair<std::string, std::shared_ptr<const EndpointSet>>>& endpoint_sets()
-      const {
-    return endpoint_sets_;
+  // ForEachEndpointSet calls visit(backend name, set) for the pairs the
+  // actions use, in order, without repeats in a row: what a reused host
+  // hands to the EndpointSetPool of the new table.
+  template <typename Visit>
+  void ForEachEndpointSet(Visit visit) const {
+    if (endpoint_target_count_ == 1) {
+      const BackendTarget& target = *FirstBackendTarget();
+      visit(target.name, target.endpoints);
+      return;
+    }
+    for (uint32_t i = 0; i < endpoint_target_count_; ++i) {
+      visit(endpoint_targets_[i]->name, endpoint_targets_[i]->endpoints);
+    }
   }
 
   // PrefetchHint is where a lookup of this host reads besides the host's
@@ -115,7 +122,13 @@ class alignas(64) CompiledHost {
   // Routes that must be tested, ascending by index.
   std::vector<std::pair<uint32_t, std::unique_ptr<RouteMatcher>>> tested_;
   std::vector<std::string> errors_;
-  std::vector<std::pair<std::string, std::shared_ptr<const EndpointSet>>> endpoint_sets_;
+  // The targets whose (name, set) pairs ForEachEndpointSet visits: pointers
+  // into the actions, not copies of names and sets. Most hosts have one
+  // pair, the first target, which needs no array (a host of 5,000 with one
+  // route each would otherwise spend an allocation on it).
+  const BackendTarget* FirstBackendTarget() const;
+  std::unique_ptr<const BackendTarget*[]> endpoint_targets_;  // when more than one
+  uint32_t endpoint_target_count_ = 0;
 };
 
 }  // namespace atrium::table

@@ -32,8 +32,7 @@ std::shared_ptr<const EndpointSet> EndpointSetPool::Get(const ir::Backend& backe
   return shared;
 }
 
-void EndpointSetPool::Adopt(const std::string& name,
-                            const std::shared_ptr<const EndpointSet>& set) {
+void EndpointSetPool::Adopt(std::string_view name, const std::shared_ptr<const EndpointSet>& set) {
   // Hosts that share a backend adopt the same set again and again: finding
   // it in place costs no reference count traffic.
   auto it = sets_.find(name);

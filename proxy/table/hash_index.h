@@ -46,37 +46,13 @@ class HashIndex {
 
   // Builds the index. When several items have equal keys the first wins,
   // which is how precedence order is kept ("the first route wins").
-  explicit HashIndex(const std::vector<Item>& items) {
-    if (items.empty()) return;
-    // At most two thirds full: short probe chains, and few cache lines for a
-    // freshly published table to bring in.
-    const size_t capacity = std::bit_ceil(items.size() + items.size() / 2 + 1);
-    size_t pool_size = 0;
-    for (const Item& item : items) pool_size += item.key.size();
-    // One allocation: the slots, then the key bytes.
-    storage_ = std::make_unique<std::byte[]>(capacity * sizeof(Slot) + pool_size);
-    Slot* slots = reinterpret_cast<Slot*>(storage_.get());
-    for (size_t i = 0; i < capacity; ++i) new (&slots[i]) Slot{};
-    char* keys = reinterpret_cast<char*>(slots + capacity);
-    mask_ = static_cast<uint32_t>(capacity - 1);
-    uint32_t pool_used = 0;
-    for (const Item& item : items) {
-      size_t i = item.hash & mask_;
-      while (slots[i].key_offset != kEmpty) {
-        if (Equal(slots[i], keys, item.hash, item.key)) break;
-        i = (i + 1) & mask_;
-      }
-      if (slots[i].key_offset != kEmpty) continue;  // a duplicate key: keep the first
-      slots[i] =
-          Slot{Tag(item.hash), static_cast<uint32_t>(item.key.size()), pool_used, item.value};
-      // Key bytes are stored back to back, their lengths in the slots: never C strings.
-      if (!item.key.empty()) {
-        // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
-        std::memcpy(keys + pool_used, item.key.data(), item.key.size());
-      }
-      pool_used += static_cast<uint32_t>(item.key.size());
-      ++size_;
-    }
+  explicit HashIndex(const std::vector<Item>& items) { Build(items); }
+  // The same from items of another type with the same members (hash, key,
+  // value), such as keys that are views of bytes the caller keeps: a
+  // caller with thousands of keys need not copy each into a string.
+  template <typename OtherItem>
+  explicit HashIndex(const std::vector<OtherItem>& items) {
+    Build(items);
   }
 
   // Find returns the value stored under key (whose hash is hash), or
@@ -124,6 +100,40 @@ class HashIndex {
     uint32_t key_offset = kEmpty;  // into the key bytes; kEmpty marks a free slot
     Value value{};
   };
+
+  template <typename Items>
+  void Build(const Items& items) {
+    if (items.empty()) return;
+    // At most two thirds full: short probe chains, and few cache lines for a
+    // freshly published table to bring in.
+    const size_t capacity = std::bit_ceil(items.size() + items.size() / 2 + 1);
+    size_t pool_size = 0;
+    for (const auto& item : items) pool_size += item.key.size();
+    // One allocation: the slots, then the key bytes.
+    storage_ = std::make_unique<std::byte[]>(capacity * sizeof(Slot) + pool_size);
+    Slot* slots = reinterpret_cast<Slot*>(storage_.get());
+    for (size_t i = 0; i < capacity; ++i) new (&slots[i]) Slot{};
+    char* keys = reinterpret_cast<char*>(slots + capacity);
+    mask_ = static_cast<uint32_t>(capacity - 1);
+    uint32_t pool_used = 0;
+    for (const auto& item : items) {
+      size_t i = item.hash & mask_;
+      while (slots[i].key_offset != kEmpty) {
+        if (Equal(slots[i], keys, item.hash, item.key)) break;
+        i = (i + 1) & mask_;
+      }
+      if (slots[i].key_offset != kEmpty) continue;  // a duplicate key: keep the first
+      slots[i] =
+          Slot{Tag(item.hash), static_cast<uint32_t>(item.key.size()), pool_used, item.value};
+      // Key bytes are stored back to back, their lengths in the slots: never C strings.
+      if (!item.key.empty()) {
+        // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
+        std::memcpy(keys + pool_used, item.key.data(), item.key.size());
+      }
+      pool_used += static_cast<uint32_t>(item.key.size());
+      ++size_;
+    }
+  }
 
   static uint32_t Tag(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
 

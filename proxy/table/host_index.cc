@@ -3,12 +3,18 @@
 namespace atrium::table {
 
 std::string HostIndexKey(ir::HostnameKind kind, std::string_view hostname) {
-  if (kind == ir::HostnameKind::kAny) return std::string();
-  const std::string_view host = HostWithoutPort(hostname);
-  std::string key(host.size(), '\0');
-  for (size_t i = 0; i < host.size(); ++i) key[i] = LowerAsciiChar(host[i]);
-  if (kind != ir::HostnameKind::kExact && !key.empty() && key.front() == '*') key.erase(0, 1);
+  std::string key;
+  AppendHostIndexKey(kind, hostname, &key);
   return key;
+}
+
+void AppendHostIndexKey(ir::HostnameKind kind, std::string_view hostname, std::string* out) {
+  if (kind == ir::HostnameKind::kAny) return;
+  std::string_view host = HostWithoutPort(hostname);
+  if (kind != ir::HostnameKind::kExact && !host.empty() && host.front() == '*') {
+    host.remove_prefix(1);
+  }
+  for (const char c : host) out->push_back(LowerAsciiChar(c));
 }
 
 }  // namespace atrium::table

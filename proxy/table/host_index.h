@@ -75,24 +75,38 @@ inline std::string_view HostWithoutPort(std::string_view host) {
 // the normalized hostname, or for wildcards its suffix ("*.Example.com" ->
 // ".example.com"). Empty for kAny.
 std::string HostIndexKey(ir::HostnameKind kind, std::string_view hostname);
+// AppendHostIndexKey appends that key to *out.
+void AppendHostIndexKey(ir::HostnameKind kind, std::string_view hostname, std::string* out);
 
 template <typename Value>
 class HostIndex {
  public:
   struct Entry {
     ir::HostnameKind kind;
-    std::string hostname;  // as in ir::VirtualHost
+    std::string_view hostname;  // as in ir::VirtualHost; read only by the constructor
     Value value;
   };
 
   HostIndex() = default;
   // When several entries have the same kind and key, the first wins.
   explicit HostIndex(const std::vector<Entry>& entries) : seed_(RandomHashSeed()) {
-    std::vector<typename HashIndex<Value>::Item> exact;
-    std::vector<typename HashIndex<Value>::Item> one_label;
-    std::vector<typename HashIndex<Value>::Item> any_labels;
+    // Every key goes into one string, and the items view it: building the
+    // index of thousands of hosts allocates a few buffers, not a key each.
+    std::string key_bytes;
+    std::vector<uint32_t> key_ends;  // by entry
+    key_ends.reserve(entries.size());
     for (const Entry& entry : entries) {
-      std::string key = HostIndexKey(entry.kind, entry.hostname);
+      AppendHostIndexKey(entry.kind, entry.hostname, &key_bytes);
+      key_ends.push_back(static_cast<uint32_t>(key_bytes.size()));
+    }
+    std::vector<KeyView> exact;
+    std::vector<KeyView> one_label;
+    std::vector<KeyView> any_labels;
+    uint32_t key_begin = 0;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const Entry& entry = entries[i];
+      const std::string_view key(key_bytes.data() + key_begin, key_ends[i] - key_begin);
+      key_begin = key_ends[i];
       const uint64_t hash = HashKey(seed_, key);
       switch (entry.kind) {
         case ir::HostnameKind::kAny:
@@ -102,13 +116,13 @@ class HostIndex {
           }
           break;
         case ir::HostnameKind::kExact:
-          exact.push_back({hash, std::move(key), entry.value});
+          exact.push_back({hash, key, entry.value});
           break;
         case ir::HostnameKind::kWildcardOneLabel:
-          one_label.push_back({hash, std::move(key), entry.value});
+          one_label.push_back({hash, key, entry.value});
           break;
         case ir::HostnameKind::kWildcardAnyLabels:
-          any_labels.push_back({hash, std::move(key), entry.value});
+          any_labels.push_back({hash, key, entry.value});
           break;
       }
     }
@@ -142,6 +156,13 @@ class HostIndex {
   }
 
  private:
+  // A HashIndex item whose key is a view of the constructor's key bytes.
+  struct KeyView {
+    uint64_t hash;
+    std::string_view key;
+    Value value;
+  };
+
   const Value* FindWildcard(std::string_view host) const {
     // Suffixes from the longest (most specific) to the shortest; only the
     // longest can satisfy a one-label wildcard.

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "proxy/table/compiled_host.h"
 #include "proxy/table/endpoint_set_pool.h"
 #include "proxy/table/route_table.h"
 
@@ -211,6 +212,55 @@ TEST(CompileCacheTest, SharedConfigIsKeptWithoutACopy) {
   auto empty = RouteTable::Compile(std::shared_ptr<const ir::RouteConfig>(), 2);
   EXPECT_TRUE(empty->config().listeners.empty());
   EXPECT_EQ(Get(*empty, "b.io", "/r1").status, 404);
+}
+
+}  // namespace
+}  // namespace atrium::table
+
+namespace atrium::table {
+namespace {
+
+ir::Route RouteTo(std::string name, std::vector<std::string> backends) {
+  ir::Route route;
+  route.name = std::move(name);
+  route.match.path = {ir::PathMatchKind::kPrefix, "/" + route.name};
+  for (std::string& backend : backends) {
+    route.backends.push_back({std::move(backend), 1, true, {{"10.0.0.1", 80, true}}, {}, {}});
+  }
+  if (route.backends.empty()) route.direct_status = 503;
+  return route;
+}
+
+std::vector<std::string> VisitedNames(const CompiledHost& host) {
+  std::vector<std::string> names;
+  host.ForEachEndpointSet(
+      [&names](const std::string& name, const std::shared_ptr<const EndpointSet>& set) {
+        EXPECT_NE(set, nullptr);
+        names.push_back(name);
+      });
+  return names;
+}
+
+// A reused host hands its (backend, set) pairs to the next table's pool from
+// pointers into its actions: in order, repeats in a row dropped.
+TEST(CompiledHostTest, VisitsItsEndpointSetsInOrderWithoutRepeatsInARow) {
+  ir::VirtualHost vhost;
+  vhost.kind = ir::HostnameKind::kExact;
+  vhost.hostname = "a.io";
+  vhost.routes = {RouteTo("direct", {}), RouteTo("r0", {"ns/a:80", "ns/a:80"}),
+                  RouteTo("r1", {"ns/b:80"}), RouteTo("r2", {"ns/a:80"})};
+  EndpointSetPool pool;
+  const auto host = CompiledHost::Build(vhost, 80, false, pool);
+  EXPECT_EQ(VisitedNames(*host), (std::vector<std::string>{"ns/a:80", "ns/b:80", "ns/a:80"}));
+
+  // One pair, behind a route without backends: no list, the first target.
+  vhost.routes = {RouteTo("direct", {}), RouteTo("r0", {"ns/c:80"}), RouteTo("r1", {"ns/c:80"})};
+  const auto single = CompiledHost::Build(vhost, 80, false, pool);
+  EXPECT_EQ(VisitedNames(*single), (std::vector<std::string>{"ns/c:80"}));
+
+  vhost.routes = {RouteTo("direct", {})};
+  const auto none = CompiledHost::Build(vhost, 80, false, pool);
+  EXPECT_TRUE(VisitedNames(*none).empty());
 }
 
 }  // namespace
