@@ -37,12 +37,12 @@ MetricFamily RequestsHeader() {
           {}};
 }
 
-ClientMetric RequestMetric(const stats::RequestKey& key, uint64_t count) {
+ClientMetric RequestMetric(const stats::RequestKeyView& key, uint64_t count) {
   // The workers key their counters by status class (1..5), never by code, so
   // each key is one series.
   ClientMetric metric;
-  metric.label = {{"route", key.route},
-                  {"backend", key.backend},
+  metric.label = {{"route", std::string(key.route)},
+                  {"backend", std::string(key.backend)},
                   {"status_class", StatusClassLabel(key.status_class)}};
   metric.counter.value = static_cast<double>(count);
   return metric;
@@ -55,9 +55,9 @@ MetricFamily DurationHeader() {
           {}};
 }
 
-ClientMetric DurationMetric(const std::string& route, const stats::Histogram& histogram) {
+ClientMetric DurationMetric(std::string_view route, const stats::Histogram& histogram) {
   ClientMetric metric;
-  metric.label = {{"route", route}};
+  metric.label = {{"route", std::string(route)}};
   // The workers count each bucket separately; the exposition format wants
   // cumulative counts, the last one (+Inf) equal to the sample count.
   uint64_t cumulative = 0;

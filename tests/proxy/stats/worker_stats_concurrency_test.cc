@@ -1,0 +1,63 @@
+// Workers insert new series (new routes, new backends) while other threads
+// sum them: under TSan this checks the threading contract of WorkerStats
+// (owner-only writes without locks, snapshots from any thread).
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "proxy/stats/worker_stats.h"
+
+namespace atrium::stats {
+namespace {
+
+TEST(WorkerStatsConcurrencyTest, SumsWhileWorkersAddSeries) {
+  constexpr int kRoutes = 2000;
+  StatsRegistry registry(2);
+  std::atomic<int> workers_done{0};
+  std::vector<std::thread> workers;
+  for (size_t w = 0; w < registry.size(); ++w) {
+    workers.emplace_back([&registry, &workers_done, w] {
+      WorkerStats& mine = registry.worker(w);
+      for (int i = 0; i < kRoutes; ++i) {
+        const std::string route = "route-" + std::to_string(i);
+        mine.RecordRequest(route, "backend-" + std::to_string(i % 5), 200, 0.001);
+        mine.RecordRequest(route, "backend-" + std::to_string(i % 3), 503, 0.5);
+        mine.ConnectionOpened();
+      }
+      workers_done.fetch_add(1);
+    });
+  }
+  // Sums, until the workers are done (or a deadline passes): every sum is
+  // consistent with itself, and counts only grow.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  uint64_t last_total = 0;
+  int sums = 0;
+  while (workers_done.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+    const StatsSnapshot sum = registry.Sum();
+    uint64_t counted = 0;
+    for (const auto& [key, count] : sum.requests) counted += count;
+    for (const auto& [route, histogram] : sum.duration_by_route) {
+      EXPECT_EQ(route.substr(0, 6), "route-");
+    }
+    EXPECT_GE(counted, last_total);
+    last_total = counted;
+    ++sums;
+  }
+  for (std::thread& worker : workers) worker.join();
+  const StatsSnapshot sum = registry.Sum();
+  EXPECT_EQ(sum.total_requests, 2u * 2 * kRoutes);
+  EXPECT_EQ(sum.total_connections, 2u * kRoutes);
+  EXPECT_EQ(sum.duration_by_route.size(), static_cast<size_t>(kRoutes));
+  EXPECT_EQ(sum.duration_by_route["route-7"].count, 4u);
+  EXPECT_EQ((sum.requests[RequestKey{"route-7", "backend-2", 2}]), 2u);
+  EXPECT_EQ((sum.requests[RequestKey{"route-7", "backend-1", 5}]), 2u);
+  EXPECT_GT(sums, 0);
+}
+
+}  // namespace
+}  // namespace atrium::stats
