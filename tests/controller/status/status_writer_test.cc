@@ -141,6 +141,36 @@ class StatusWriterTest : public ::testing::Test {
     return informers;
   }
 
+  // CreateRoutes creates HTTPRoutes r0..r<count-1> in "default" attached
+  // to gw, and returns an Accepted status for each.
+  std::vector<translate::ObjectStatus> CreateRoutes(int count) {
+    std::vector<translate::ObjectStatus> statuses;
+    for (int i = 0; i < count; ++i) {
+      const std::string name = StrCat("r", std::to_string(i));
+      Create({{"apiVersion", "gateway.networking.k8s.io/v1"},
+              {"kind", "HTTPRoute"},
+              {"metadata", {{"name", name}, {"namespace", "default"}}},
+              {"spec", {{"parentRefs", json::array({{{"name", "gw"}}})}}}});
+      statuses.push_back(RouteStatus(true));
+      statuses.back().name = name;
+    }
+    return statuses;
+  }
+
+  // WriteAndSettle writes statuses and waits until the watch has brought
+  // the writes back and the writer has done with them.
+  ::testing::AssertionResult WriteAndSettle(StatusWriter& writer,
+                                            const kube::ClusterInformers& informers,
+                                            const std::vector<translate::ObjectStatus>& statuses,
+                                            std::chrono::milliseconds wait) {
+    writer.Start();
+    writer.Update(statuses);
+    if (!writer.WaitIdle(wait)) return ::testing::AssertionFailure() << "writes did not finish";
+    if (!CaughtUp(informers)) return ::testing::AssertionFailure() << "the watch fell behind";
+    if (!writer.WaitIdle(wait)) return ::testing::AssertionFailure() << "echoes not handled";
+    return ::testing::AssertionSuccess();
+  }
+
   // CaughtUp waits until every informer has seen the API server's current
   // resourceVersion (bookmarks carry it when no event of its kind does).
   bool CaughtUp(const kube::ClusterInformers& informers) {
@@ -518,25 +548,13 @@ TEST_F(StatusWriterTest, FedByInformersItStaysQuietOnItsOwnEchoes) {
 // read the route back to find it has nothing to do.
 TEST_F(StatusWriterTest, EchoesOfParallelWritesCostNoReads) {
   constexpr int kRoutes = 300;
-  std::vector<translate::ObjectStatus> statuses = {GatewayStatus(kRoutes)};
-  for (int i = 0; i < kRoutes; ++i) {
-    const std::string name = StrCat("r", std::to_string(i));
-    Create({{"apiVersion", "gateway.networking.k8s.io/v1"},
-            {"kind", "HTTPRoute"},
-            {"metadata", {{"name", name}, {"namespace", "default"}}},
-            {"spec", {{"parentRefs", json::array({{{"name", "gw"}}})}}}});
-    statuses.push_back(RouteStatus(true));
-    statuses.back().name = name;
-  }
+  std::vector<translate::ObjectStatus> statuses = CreateRoutes(kRoutes);
+  statuses.insert(statuses.begin(), GatewayStatus(kRoutes));
   auto writer = MakeWriter();
   std::unique_ptr<kube::ClusterInformers> informers = InformersFeeding(*writer);
   ASSERT_TRUE(informers->WaitForSync(kWait));
   api_.ResetRequestCounts();
-  writer->Start();
-  writer->Update(statuses);
-  ASSERT_TRUE(writer->WaitIdle(kWait));
-  ASSERT_TRUE(CaughtUp(*informers));
-  ASSERT_TRUE(writer->WaitIdle(kWait));
+  ASSERT_TRUE(WriteAndSettle(*writer, *informers, statuses, kWait));
   EXPECT_EQ(api_.RequestCount("patch", kRouteStatus), static_cast<uint64_t>(kRoutes));
   EXPECT_EQ(api_.RequestCount("get", "gateway.networking.k8s.io/httproutes"), 0u);
   EXPECT_EQ(writer->writes(), kRoutes + 1u);
@@ -552,24 +570,11 @@ TEST_F(StatusWriterTest, EchoesOfParallelWritesCostNoReads) {
 TEST_F(StatusWriterTest, SettledRoutesCostFewBytesEach) {
   constexpr int kRoutes = 500;
   constexpr std::chrono::seconds kSlowWait{120};  // 500 writes under TSan on a busy machine
-  std::vector<translate::ObjectStatus> statuses;
-  for (int i = 0; i < kRoutes; ++i) {
-    const std::string name = StrCat("r", std::to_string(i));
-    Create({{"apiVersion", "gateway.networking.k8s.io/v1"},
-            {"kind", "HTTPRoute"},
-            {"metadata", {{"name", name}, {"namespace", "default"}}},
-            {"spec", {{"parentRefs", json::array({{{"name", "gw"}}})}}}});
-    statuses.push_back(RouteStatus(true));
-    statuses.back().name = name;
-  }
+  const std::vector<translate::ObjectStatus> statuses = CreateRoutes(kRoutes);
   auto writer = MakeWriter();
   std::unique_ptr<kube::ClusterInformers> informers = InformersFeeding(*writer);
   ASSERT_TRUE(informers->WaitForSync(kWait));
-  writer->Start();
-  writer->Update(statuses);
-  ASSERT_TRUE(writer->WaitIdle(kSlowWait));
-  ASSERT_TRUE(CaughtUp(*informers));
-  ASSERT_TRUE(writer->WaitIdle(kSlowWait));
+  ASSERT_TRUE(WriteAndSettle(*writer, *informers, statuses, kSlowWait));
   ASSERT_EQ(api_.RequestCount("patch", kRouteStatus), static_cast<uint64_t>(kRoutes));
   informers->Stop();
   informers.reset();
