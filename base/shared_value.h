@@ -45,6 +45,10 @@ class SharedValue {
     return *value_;
   }
 
+  // shared hands out the held object for a holder that needs no value
+  // semantics (the data plane's compiled actions).
+  std::shared_ptr<const T> shared() const { return value_; }
+
   bool SameObject(const SharedValue& other) const { return value_ == other.value_; }
   bool operator==(const SharedValue& other) const {
     return value_ == other.value_ || *value_ == *other.value_;

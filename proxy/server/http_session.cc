@@ -324,24 +324,24 @@ Awaitable<bool> HttpSession::Route() {
   }
   exchange_.action = std::move(result.action);
   const table::RouteAction& action = *exchange_.action;
-  if (action.timeouts.request_ms && *action.timeouts.request_ms > 0) {
+  if (action.timeouts().request_ms && *action.timeouts().request_ms > 0) {
     exchange_.request_deadline =
-        exchange_.start + std::chrono::milliseconds(*action.timeouts.request_ms);
+        exchange_.start + std::chrono::milliseconds(*action.timeouts().request_ms);
   }
-  if (action.filters.cors && http::IsCorsPreflight(request)) {
-    http::MakeCorsPreflightResponse(local_, *action.filters.cors, request, worker_.date().Now());
+  if (action.filters().cors && http::IsCorsPreflight(request)) {
+    http::MakeCorsPreflightResponse(local_, *action.filters().cors, request, worker_.date().Now());
     co_return co_await AnswerLocally(204, LocalKind::kPrepared);
   }
-  if (action.filters.redirect) {
-    const ir::RequestRedirect& redirect = *action.filters.redirect;
+  if (action.filters().redirect) {
+    const ir::RequestRedirect& redirect = *action.filters().redirect;
     http::RedirectRequest target{listener_->tls ? "https" : "http", facts.host, facts.target.path,
                                  facts.target.query};
-    location_ = http::RedirectLocation(redirect, target, action.path_match);
+    location_ = http::RedirectLocation(redirect, target, action.path_match());
     co_return co_await AnswerLocally(redirect.status_code, LocalKind::kRedirect);
   }
-  if (action.direct_status != 0) co_return co_await AnswerLocally(action.direct_status);
+  if (action.direct_status() != 0) co_return co_await AnswerLocally(action.direct_status());
   exchange_.backend = PickBackend(action, worker_.random());
-  if (exchange_.backend == nullptr || !exchange_.backend->valid) {
+  if (exchange_.backend == nullptr || !exchange_.backend->valid()) {
     co_return co_await AnswerLocally(500);
   }
   if (!exchange_.backend->endpoints || exchange_.backend->endpoints->endpoints.empty()) {
@@ -367,17 +367,17 @@ Awaitable<bool> HttpSession::Forward() {
     length = *request_->content_length();
   }
   const table::RouteAction& action = *exchange_.action;
-  const ir::Filters& backend_filters = exchange_.backend->filters;
+  const ir::Filters& backend_filters = exchange_.backend->filters();
   // URL rewrites read the path as the client sent it: compute them before
   // the header is rewritten for the upstream.
   std::optional<std::string> rewritten_target;
   std::optional<std::string> rewritten_host;
-  for (const ir::Filters* filters : {&action.filters, &backend_filters}) {
+  for (const ir::Filters* filters : {&action.filters(), &backend_filters}) {
     if (!filters->rewrite) continue;
     if (filters->rewrite->hostname) rewritten_host = *filters->rewrite->hostname;
     if (filters->rewrite->path.kind != ir::PathModifierKind::kNone) {
-      std::string target =
-          http::RewritePath(exchange_.facts.target.path, filters->rewrite->path, action.path_match);
+      std::string target = http::RewritePath(exchange_.facts.target.path, filters->rewrite->path,
+                                             action.path_match());
       if (!exchange_.facts.target.query.empty()) {
         target.push_back('?');
         target.append(exchange_.facts.target.query);
@@ -388,19 +388,19 @@ Awaitable<bool> HttpSession::Forward() {
   http::PrepareUpstreamRequest(request, exchange_.facts, length, context);
   if (rewritten_target) request.target(*rewritten_target);
   if (rewritten_host) request.set(bhttp::field::host, *rewritten_host);
-  if (action.filters.request_headers) {
-    http::ApplyHeaderModifier(request, *action.filters.request_headers);
+  if (action.filters().request_headers) {
+    http::ApplyHeaderModifier(request, *action.filters().request_headers);
   }
   if (backend_filters.request_headers) {
     http::ApplyHeaderModifier(request, *backend_filters.request_headers);
   }
-  if (!action.filters.mirrors.empty() && request_->is_done()) MaybeMirror(action.filters);
+  if (!action.filters().mirrors.empty() && request_->is_done()) MaybeMirror(action.filters());
   // The facts' views pointed into the header just rewritten.
   exchange_.facts.target = http::RequestTarget{};
   exchange_.facts.host = {};
 
   UpstreamEndpoint* failed = nullptr;
-  int retries_left = request_->is_done() ? action.retry.attempts : 0;
+  int retries_left = request_->is_done() ? action.retry().attempts : 0;
   bool failed_by_timeout = false;
   bool stale_retried = false;
   for (;;) {
@@ -415,9 +415,9 @@ Awaitable<bool> HttpSession::Forward() {
     ++endpoint->outstanding;
     endpoint->last_used = now;
     exchange_.attempt_deadline = Clock::time_point::max();
-    if (action.timeouts.backend_request_ms && *action.timeouts.backend_request_ms > 0) {
+    if (action.timeouts().backend_request_ms && *action.timeouts().backend_request_ms > 0) {
       exchange_.attempt_deadline =
-          now + std::chrono::milliseconds(*action.timeouts.backend_request_ms);
+          now + std::chrono::milliseconds(*action.timeouts().backend_request_ms);
     }
     upstream_ = worker_.upstreams().TakeIdle(*endpoint, now);
     const bool reused = upstream_ != nullptr;
@@ -449,8 +449,8 @@ Awaitable<bool> HttpSession::Forward() {
       // rules[].retry: the response's status is listed; try again after the
       // backoff (bodiless requests only: a streamed body cannot be replayed).
       --retries_left;
-      if (action.retry.backoff_ms > 0) {
-        wait_timer_.expires_after(std::chrono::milliseconds(action.retry.backoff_ms));
+      if (action.retry().backoff_ms > 0) {
+        wait_timer_.expires_after(std::chrono::milliseconds(action.retry().backoff_ms));
         ErrorCode ignored;
         co_await wait_timer_.async_wait(WithError(ignored));
         if (closing_) co_return false;
@@ -607,8 +607,8 @@ Awaitable<HttpSession::Attempt> HttpSession::ExchangeWithUpstream(bool may_retry
   }
 
   const table::RouteAction& action = *exchange_.action;
-  if (may_retry_status && std::find(action.retry.codes.begin(), action.retry.codes.end(), status) !=
-                              action.retry.codes.end()) {
+  if (may_retry_status && std::find(action.retry().codes.begin(), action.retry().codes.end(),
+                                    status) != action.retry().codes.end()) {
     ReleaseUpstream(false);
     co_return Attempt::kRetryStatus;
   }
@@ -628,16 +628,16 @@ Awaitable<HttpSession::Attempt> HttpSession::ExchangeWithUpstream(bool may_retry
   }
   http::ResponseFraming framing = http::PrepareClientResponse(response, length, context);
   if (framing.close_after) exchange_.keep_alive = false;
-  if (action.filters.response_headers) {
-    http::ApplyHeaderModifier(response, *action.filters.response_headers);
+  if (action.filters().response_headers) {
+    http::ApplyHeaderModifier(response, *action.filters().response_headers);
   }
-  if (exchange_.backend->filters.response_headers) {
-    http::ApplyHeaderModifier(response, *exchange_.backend->filters.response_headers);
+  if (exchange_.backend->filters().response_headers) {
+    http::ApplyHeaderModifier(response, *exchange_.backend->filters().response_headers);
   }
-  if (action.filters.cors) {
+  if (action.filters().cors) {
     auto origin = request.find(bhttp::field::origin);
     if (origin != request.end()) {
-      http::AddCorsResponseHeaders(response, *action.filters.cors, origin->value());
+      http::AddCorsResponseHeaders(response, *action.filters().cors, origin->value());
     }
   }
 
@@ -1068,8 +1068,8 @@ Awaitable<void> HttpSession::LingeringClose() {
 void HttpSession::Record() {
   const auto& action = exchange_.action;
   worker_.stats().RecordRequest(
-      action ? std::string_view(action->name) : std::string_view(),
-      exchange_.backend ? std::string_view(exchange_.backend->name) : std::string_view(),
+      action ? std::string_view(action->name()) : std::string_view(),
+      exchange_.backend ? std::string_view(exchange_.backend->name()) : std::string_view(),
       exchange_.status, Seconds(Clock::now() - exchange_.start));
   exchange_.status = 0;
 }

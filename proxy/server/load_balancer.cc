@@ -4,8 +4,8 @@ namespace atrium::server {
 
 const table::BackendTarget* PickBackend(const table::RouteAction& action, uint64_t point) {
   for (const auto& backend : action.backends) {
-    if (point < backend.weight) return &backend;
-    point -= backend.weight;
+    if (point < backend.weight()) return &backend;
+    point -= backend.weight();
   }
   return nullptr;
 }

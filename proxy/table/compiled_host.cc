@@ -22,11 +22,12 @@ std::shared_ptr<const CompiledHost> CompiledHost::Build(const ir::VirtualHost& v
   auto host = std::make_shared<CompiledHost>(PassKey());
   // First the matchers: a route whose regular expression RE2 rejects is
   // left out, and the actions array is sized for the routes that remain.
-  std::vector<const ir::Route*> routes;
+  std::vector<const SharedValue<ir::Route>*> routes;
   std::vector<std::unique_ptr<RouteMatcher>> matchers;  // by kept route; null: path only
   routes.reserve(vhost.routes.size());
   matchers.reserve(vhost.routes.size());
-  for (const ir::Route& route : vhost.routes) {
+  for (const SharedValue<ir::Route>& shared_route : vhost.routes) {
+    const ir::Route& route = *shared_route;
     std::unique_ptr<RouteMatcher> matcher;
     if (!RouteMatcher::IsPathOnly(route.match)) {
       std::string error;
@@ -36,7 +37,7 @@ std::shared_ptr<const CompiledHost> CompiledHost::Build(const ir::VirtualHost& v
         continue;
       }
     }
-    routes.push_back(&route);
+    routes.push_back(&shared_route);
     matchers.push_back(std::move(matcher));
   }
 
@@ -44,25 +45,14 @@ std::shared_ptr<const CompiledHost> CompiledHost::Build(const ir::VirtualHost& v
   if (!routes.empty()) actions = std::make_shared<RouteAction[]>(routes.size());
   std::vector<PathIndex::Key> path_keys;
   for (uint32_t index = 0; index < routes.size(); ++index) {
-    const ir::Route& route = *routes[index];
+    const ir::Route& route = **routes[index];
     RouteAction* action = &actions[index];
-    action->name = route.name;
-    action->filters = route.filters;
+    action->route = routes[index]->shared();
     action->backends.reserve(route.backends.size());
     for (const ir::Backend& backend : route.backends) {
-      BackendTarget& target = action->backends.emplace_back();
-      target.name = backend.name;
-      target.weight = backend.weight;
-      target.valid = backend.valid;
-      target.endpoints = endpoint_sets.Get(backend);
-      target.filters = backend.filters;
-      target.app_protocol = backend.app_protocol;
+      action->backends.push_back({&backend, endpoint_sets.Get(backend)});
       action->total_weight += backend.weight;
     }
-    action->direct_status = route.direct_status;
-    action->timeouts = route.timeouts;
-    action->retry = route.retry;
-    action->path_match = route.match.path;
     action->listener_port = listener_port;
     action->listener_tls = listener_tls;
 
@@ -82,7 +72,7 @@ std::shared_ptr<const CompiledHost> CompiledHost::Build(const ir::VirtualHost& v
   for (uint32_t index = 0; index < routes.size(); ++index) {
     for (const BackendTarget& target : actions[index].backends) {
       if (targets.empty() || targets.back()->endpoints != target.endpoints ||
-          targets.back()->name != target.name) {
+          targets.back()->name() != target.name()) {
         targets.push_back(&target);
       }
     }

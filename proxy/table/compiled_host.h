@@ -71,11 +71,11 @@ class alignas(64) CompiledHost {
   void ForEachEndpointSet(Visit visit) const {
     if (endpoint_target_count_ == 1) {
       const BackendTarget& target = *FirstBackendTarget();
-      visit(target.name, target.endpoints);
+      visit(target.name(), target.endpoints);
       return;
     }
     for (uint32_t i = 0; i < endpoint_target_count_; ++i) {
-      visit(endpoint_targets_[i]->name, endpoint_targets_[i]->endpoints);
+      visit(endpoint_targets_[i]->name(), endpoint_targets_[i]->endpoints);
     }
   }
 

@@ -46,29 +46,40 @@ struct EndpointSet {
   std::vector<ir::Endpoint> endpoints;  // ready only
 };
 
-// BackendTarget is one weighted share of a route's traffic.
+// BackendTarget is one weighted share of a route's traffic: the backend as
+// translate wrote it, in its action's route (name, weight, filters...), and
+// its endpoints in this table.
 struct BackendTarget {
-  std::string name;  // metrics label "namespace/service:port"
-  uint32_t weight = 1;
-  bool valid = true;  // false: this share is answered with 500
+  const ir::Backend* backend = nullptr;  // owned by the action's route
   std::shared_ptr<const EndpointSet> endpoints;
-  ir::Filters filters;
-  std::string app_protocol;
+
+  const std::string& name() const { return backend->name; }  // "namespace/service:port"
+  uint32_t weight() const { return backend->weight; }
+  bool valid() const { return backend->valid; }  // false: this share is answered with 500
+  const ir::Filters& filters() const { return backend->filters; }
+  const std::string& app_protocol() const { return backend->app_protocol; }
 };
 
 // RouteAction is what a matched request needs: immutable, shared, and kept
-// alive by the request (not by the table) once Lookup returns.
+// alive by the request (not by the table) once Lookup returns. The route is
+// translate's object itself, shared with the configuration rather than
+// copied: at thousands of routes a copy per action was a third of the
+// table's memory.
 struct RouteAction {
-  std::string name;  // metrics label
-  ir::Filters filters;
-  std::vector<BackendTarget> backends;
-  uint64_t total_weight = 0;  // sum of backends[].weight
-  int direct_status = 0;      // != 0: answer with this status, do not forward
-  ir::Timeouts timeouts;
-  ir::Retry retry;
-  ir::PathMatch path_match;    // the match that selected this action (rewrites)
-  uint16_t listener_port = 0;  // the spec port (80/443) of the listener
+  std::shared_ptr<const ir::Route> route;
+  std::vector<BackendTarget> backends;  // route->backends, with their endpoints
+  uint64_t total_weight = 0;            // sum of backends[].weight()
+  uint16_t listener_port = 0;           // the spec port (80/443) of the listener
   bool listener_tls = false;
+
+  const std::string& name() const { return route->name; }  // metrics label
+  const ir::Filters& filters() const { return route->filters; }
+  // != 0: answer with this status, do not forward.
+  int direct_status() const { return route->direct_status; }
+  const ir::Timeouts& timeouts() const { return route->timeouts; }
+  const ir::Retry& retry() const { return route->retry; }
+  // The match that selected this action (rewrites).
+  const ir::PathMatch& path_match() const { return route->match.path; }
 };
 
 // HeaderSource lets Lookup read request headers without knowing the parser.

@@ -281,9 +281,9 @@ TEST(CardinalityTest, RequestPathsNeverBecomeLabels) {
     request.path = path;
     request.method = "GET";
     table::LookupResult result = publisher.Lookup(request);
-    std::string route = result.action ? result.action->name : "";
+    std::string route = result.action ? result.action->name() : "";
     std::string backend =
-        result.action && !result.action->backends.empty() ? result.action->backends[0].name : "";
+        result.action && !result.action->backends.empty() ? result.action->backends[0].name() : "";
     stats.worker(0).RecordRequest(route, backend, result.status != 0 ? result.status : status,
                                   0.001);
   };

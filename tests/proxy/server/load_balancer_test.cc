@@ -7,24 +7,28 @@
 namespace atrium::server {
 namespace {
 
+// Action is a compiled action of one route whose backends b0, b1... have
+// these weights (the targets point into the route, as Compile builds them).
 table::RouteAction Action(std::vector<uint32_t> weights) {
-  table::RouteAction action;
+  auto route = std::make_shared<ir::Route>();
   for (size_t i = 0; i < weights.size(); ++i) {
-    table::BackendTarget backend;
-    backend.name = "b" + std::to_string(i);
-    backend.weight = weights[i];
-    action.total_weight += weights[i];
-    action.backends.push_back(backend);
+    route->backends.push_back({.name = "b" + std::to_string(i), .weight = weights[i]});
+  }
+  table::RouteAction action;
+  action.route = route;
+  for (const ir::Backend& backend : route->backends) {
+    action.total_weight += backend.weight;
+    action.backends.push_back({&backend, nullptr});
   }
   return action;
 }
 
 TEST(PickBackendTest, WeightRangesAreCumulative) {
   auto action = Action({2, 0, 3});
-  EXPECT_EQ(PickBackend(action, uint64_t{0})->name, "b0");
-  EXPECT_EQ(PickBackend(action, uint64_t{1})->name, "b0");
-  EXPECT_EQ(PickBackend(action, uint64_t{2})->name, "b2");  // weight 0 owns no point
-  EXPECT_EQ(PickBackend(action, uint64_t{4})->name, "b2");
+  EXPECT_EQ(PickBackend(action, uint64_t{0})->name(), "b0");
+  EXPECT_EQ(PickBackend(action, uint64_t{1})->name(), "b0");
+  EXPECT_EQ(PickBackend(action, uint64_t{2})->name(), "b2");  // weight 0 owns no point
+  EXPECT_EQ(PickBackend(action, uint64_t{4})->name(), "b2");
   EXPECT_EQ(PickBackend(action, uint64_t{5}), nullptr);
 }
 
@@ -38,7 +42,7 @@ TEST(PickBackendTest, SplitFollowsWeights) {
   auto action = Action({1, 3, 0});
   FastRandom random(7);
   std::map<std::string, int> counts;
-  for (int i = 0; i < 40000; ++i) counts[PickBackend(action, random)->name]++;
+  for (int i = 0; i < 40000; ++i) counts[PickBackend(action, random)->name()]++;
   EXPECT_EQ(counts.count("b2"), 0u);
   EXPECT_NEAR(counts["b1"] / 40000.0, 0.75, 0.02);
 }

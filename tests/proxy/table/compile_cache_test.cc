@@ -98,7 +98,7 @@ TEST(CompileCacheTest, ReusesUnchangedHostsAndRebuildsChangedOnes) {
 
   // The first table can go first: the second holds what it shares.
   first.reset();
-  EXPECT_EQ(Get(*second, "a.io", "/r2").action->name, "a.io/2");
+  EXPECT_EQ(Get(*second, "a.io", "/r2").action->name(), "a.io/2");
 }
 
 TEST(CompileCacheTest, TablesWithAndWithoutCacheAreEqualInBehaviourAndCounts) {
@@ -121,7 +121,7 @@ TEST(CompileCacheTest, TablesWithAndWithoutCacheAreEqualInBehaviourAndCounts) {
       const LookupResult b = Get(*plain, host, path);
       EXPECT_EQ(a.status, b.status) << host << path;
       if (a.status == 0 && b.status == 0) {
-        EXPECT_EQ(a.action->name, b.action->name);
+        EXPECT_EQ(a.action->name(), b.action->name());
       }
     }
   }
@@ -137,17 +137,17 @@ TEST(CompileCacheTest, ReorderedHostsGetANewIndexAndKeepTheirRoutes) {
   auto second = RouteTable::Compile(config, 2, nullptr, &cache);
   EXPECT_EQ(cache.reused_hosts(), 3u);
   EXPECT_EQ(cache.reused_host_indexes(), 0u);
-  EXPECT_EQ(Get(*second, "a.io", "/r2").action->name, "a.io/2");
-  EXPECT_EQ(Get(*second, "c.io", "/r0").action->name, "c.io/0");
+  EXPECT_EQ(Get(*second, "a.io", "/r2").action->name(), "a.io/2");
+  EXPECT_EQ(Get(*second, "c.io", "/r0").action->name(), "c.io/0");
   EXPECT_EQ(Get(*second, "c.io", "/r1").status, 404);
   // Back to the first order: the index of the second compile does not fit.
   std::swap(hosts[0], hosts[2]);
   auto third = RouteTable::Compile(config, 3, nullptr, &cache);
   EXPECT_EQ(cache.reused_host_indexes(), 0u);
-  EXPECT_EQ(Get(*third, "a.io", "/r2").action->name, "a.io/2");
+  EXPECT_EQ(Get(*third, "a.io", "/r2").action->name(), "a.io/2");
   auto fourth = RouteTable::Compile(config, 4, nullptr, &cache);
   EXPECT_EQ(cache.reused_host_indexes(), 1u);
-  EXPECT_EQ(Get(*fourth, "c.io", "/r0").action->name, "c.io/0");
+  EXPECT_EQ(Get(*fourth, "c.io", "/r0").action->name(), "c.io/0");
 }
 
 TEST(CompileCacheTest, ListenerPortOrTlsChangeRebuildsEvenEqualHosts) {
@@ -208,7 +208,7 @@ TEST(CompileCacheTest, SharedConfigIsKeptWithoutACopy) {
   auto config = std::make_shared<const ir::RouteConfig>(Config());
   auto table = RouteTable::Compile(config, 1);
   EXPECT_EQ(&table->config(), config.get());
-  EXPECT_EQ(Get(*table, "b.io", "/r1").action->name, "b.io/1");
+  EXPECT_EQ(Get(*table, "b.io", "/r1").action->name(), "b.io/1");
   auto empty = RouteTable::Compile(std::shared_ptr<const ir::RouteConfig>(), 2);
   EXPECT_TRUE(empty->config().listeners.empty());
   EXPECT_EQ(Get(*empty, "b.io", "/r1").status, 404);

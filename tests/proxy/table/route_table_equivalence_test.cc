@@ -311,7 +311,7 @@ TEST(RouteTableEquivalenceTest, AnswersAsTheFirstImplementationDid) {
       for (const RouteTable* candidate : {table.get(), cached.get()}) {
         const LookupResult result = candidate->Lookup(view);
         const std::string got =
-            result.status == 0 ? result.action->name : std::to_string(result.status);
+            result.status == 0 ? result.action->name() : std::to_string(result.status);
         ASSERT_EQ(got, expected) << "round " << round << " host \"" << request.host << "\" path \""
                                  << request.path << "\" port " << request.bind_port;
       }

@@ -62,7 +62,7 @@ std::string Matched(const RouteTable& table, std::string_view host, std::string_
   view.headers = headers;
   LookupResult result = table.Lookup(view);
   if (result.status != 0) return std::to_string(result.status);
-  return result.action->name;
+  return result.action->name();
 }
 
 // One row of the path examples table in the Kubernetes Ingress documentation
@@ -225,7 +225,7 @@ TEST(RouteTableTest, SniScopeRestrictsAConnectionToTheListenerItsSniChose) {
     view.method = "GET";
     view.server_name = sni;
     LookupResult result = table->Lookup(view);
-    return result.status != 0 ? std::to_string(result.status) : result.action->name;
+    return result.status != 0 ? std::to_string(result.status) : result.action->name();
   };
   EXPECT_EQ(with_sni("example.org", "example.org"), "example");
   EXPECT_EQ(with_sni("unknown-example.org", "example.org"), "example");  // same listener
@@ -257,11 +257,11 @@ TEST(RouteTableTest, ListenersAreSelectedByBoundPortAndAddress) {
   view.path = "/";
   view.bind_port = 8080;
   view.address = "127.0.0.1";
-  EXPECT_EQ(table->Lookup(view).action->name, "any-address");
+  EXPECT_EQ(table->Lookup(view).action->name(), "any-address");
   view.address = "127.0.0.2";
-  EXPECT_EQ(table->Lookup(view).action->name, "loopback");
+  EXPECT_EQ(table->Lookup(view).action->name(), "loopback");
   view.bind_port = 9090;
-  EXPECT_EQ(table->Lookup(view).action->name, "other-port");
+  EXPECT_EQ(table->Lookup(view).action->name(), "other-port");
   view.bind_port = 7070;
   EXPECT_EQ(table->Lookup(view).status, 404);
 
@@ -292,8 +292,8 @@ TEST(RouteTableTest, ActionCarriesBackendsWeightsAndOnlyReadyEndpoints) {
   EXPECT_EQ(action.total_weight, 4u);
   EXPECT_EQ(action.backends[0].endpoints->endpoints.size(), 1u);
   EXPECT_EQ(action.backends[0].endpoints->endpoints[0].address, "10.0.0.1");
-  EXPECT_EQ(action.backends[1].weight, 0u);
-  EXPECT_FALSE(action.backends[2].valid);
+  EXPECT_EQ(action.backends[1].weight(), 0u);
+  EXPECT_FALSE(action.backends[2].valid());
   EXPECT_EQ(action.listener_port, 80);
   EXPECT_EQ(table->route_count(), 1u);
   EXPECT_EQ(table->endpoint_count(), 2u);
@@ -335,11 +335,11 @@ TEST(RouteTableTest, ActionsStayDistinctAndOutliveTheirTable) {
   }
   table.reset();
   ASSERT_EQ(held.size(), 4u);
-  EXPECT_EQ(held[0].second->name, "exact");
-  EXPECT_EQ(held[1].second->name, "regex");
-  EXPECT_EQ(held[2].second->name, "prefix");
-  EXPECT_EQ(held[3].second->name, "root");
-  EXPECT_EQ(held[2].second->path_match.value, "/a");
+  EXPECT_EQ(held[0].second->name(), "exact");
+  EXPECT_EQ(held[1].second->name(), "regex");
+  EXPECT_EQ(held[2].second->name(), "prefix");
+  EXPECT_EQ(held[3].second->name(), "root");
+  EXPECT_EQ(held[2].second->path_match().value, "/a");
   EXPECT_EQ(held[3].second->backends[0].endpoints->endpoints[0].port, 9000);
 }
 

@@ -73,14 +73,15 @@ TEST(TablePublisherTest, ReadersSeeWholeTablesWhileWriterPublishesTenThousand) {
           LookupResult b = table->Lookup(ViewFor("b.example.com"));
           const std::string generation = std::to_string(table->generation());
           return a.status == 0 && b.status == 0 && a.generation == b.generation &&
-                 a.action->name == "a.example.com/" + generation &&
-                 b.action->name == "b.example.com/" + generation;
+                 a.action->name() == "a.example.com/" + generation &&
+                 b.action->name() == "b.example.com/" + generation;
         });
         // A lookup hands back an action that outlives its table.
         LookupResult result = publisher.Lookup(ViewFor("b.example.com"));
-        consistent = consistent && result.status == 0 &&
-                     result.action->name == "b.example.com/" + std::to_string(result.generation) &&
-                     result.generation >= last_generation;
+        consistent =
+            consistent && result.status == 0 &&
+            result.action->name() == "b.example.com/" + std::to_string(result.generation) &&
+            result.generation >= last_generation;
         last_generation = result.generation;
         if (!consistent) inconsistencies.fetch_add(1);
         ++local_lookups;
@@ -162,9 +163,9 @@ TEST(TablePublisherTest, TablesSharingHostsThroughACompileCacheStayConsistent) {
           LookupResult changing = table->Lookup(ViewFor("changing.example.com"));
           LookupResult stable = table->Lookup(ViewFor("stable.example.com"));
           return changing.status == 0 && stable.status == 0 &&
-                 changing.action->name ==
+                 changing.action->name() ==
                      "changing.example.com/" + std::to_string(table->generation()) &&
-                 stable.action->name == "stable.example.com/stable";
+                 stable.action->name() == "stable.example.com/stable";
         });
         if (!consistent) inconsistencies.fetch_add(1);
         ++local_lookups;
@@ -198,8 +199,8 @@ TEST(TablePublisherTest, ActionHandleOutlivesReplacedTable) {
   publisher.Publish(TableFor(2));
   TablePublisher::WaitForFreed();
   ASSERT_NE(held.action, nullptr);
-  EXPECT_EQ(held.action->name, "a.example.com/1");
-  EXPECT_EQ(publisher.Lookup(ViewFor("a.example.com")).action->name, "a.example.com/2");
+  EXPECT_EQ(held.action->name(), "a.example.com/1");
+  EXPECT_EQ(publisher.Lookup(ViewFor("a.example.com")).action->name(), "a.example.com/2");
 }
 
 }  // namespace
