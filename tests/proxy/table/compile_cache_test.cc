@@ -214,12 +214,6 @@ TEST(CompileCacheTest, SharedConfigIsKeptWithoutACopy) {
   EXPECT_EQ(Get(*empty, "b.io", "/r1").status, 404);
 }
 
-}  // namespace
-}  // namespace atrium::table
-
-namespace atrium::table {
-namespace {
-
 ir::Route RouteTo(std::string name, std::vector<std::string> backends) {
   ir::Route route;
   route.name = std::move(name);
