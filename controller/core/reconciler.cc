@@ -71,6 +71,7 @@ void Reconciler::EnqueueLocked(Event event) {
 void Reconciler::ReplaceState(state::ClusterState state, std::vector<std::string> source_problems) {
   for (std::string_view kind : state::kAllKinds) {
     state::ObjectMap* map = state.MapFor(kind);
+    if (map == nullptr) continue;  // HTTPRoutes: already decoded
     for (auto& [key, object] : *map) state::StripObject(kind, object);
   }
   std::lock_guard lock(mutex_);
@@ -86,13 +87,19 @@ void Reconciler::Upsert(std::string_view kind, nlohmann::json object) {
   // only what translate reads.
   state::StripObject(kind, object);
   std::string key = state::ObjectKey(object);
+  Event event{std::string(kind), std::move(key), std::nullopt, std::nullopt, Clock::now()};
+  if (kind == state::kHttpRoute) {
+    event.route = translate::DecodeHttpRoute(object, event.key);
+  } else {
+    event.object = std::move(object);
+  }
   std::lock_guard lock(mutex_);
-  EnqueueLocked(Event{std::string(kind), std::move(key), std::move(object), Clock::now()});
+  EnqueueLocked(std::move(event));
 }
 
 void Reconciler::Remove(std::string_view kind, const std::string& key) {
   std::lock_guard lock(mutex_);
-  EnqueueLocked(Event{std::string(kind), key, std::nullopt, Clock::now()});
+  EnqueueLocked(Event{std::string(kind), key, std::nullopt, std::nullopt, Clock::now()});
 }
 
 void Reconciler::SetSynced(bool synced) {
@@ -149,7 +156,32 @@ Clock::time_point Reconciler::ReconcileDue() const {
   return std::min(last_change_ + options_.holdoff, *first_change_ + options_.max_holdoff);
 }
 
+void Reconciler::ApplyHttpRouteEvent(Event& event) {
+  state::HttpRouteMap& routes = state_.http_routes;
+  auto it = routes.find(event.key);
+  if (!event.route) {
+    if (it == routes.end()) return;
+    memo_.Changed(event.kind, event.key, nullptr, nullptr);
+    routes.erase(it);
+    MarkDirty(event.at);
+    return;
+  }
+  // A write that changed only the resourceVersion (our own status writes,
+  // echoed by the watch) leaves nothing to rebuild.
+  if (it != routes.end() && translate::SameContent(it->second, *event.route)) {
+    it->second = std::move(*event.route);
+    return;
+  }
+  memo_.Changed(event.kind, event.key, nullptr, nullptr);
+  routes.insert_or_assign(event.key, std::move(*event.route));
+  MarkDirty(event.at);
+}
+
 void Reconciler::ApplyEvent(Event& event) {
+  if (event.kind == state::kHttpRoute) {
+    ApplyHttpRouteEvent(event);
+    return;
+  }
   state::ObjectMap* map = state_.MapFor(event.kind);
   if (map == nullptr) return;
   auto it = map->find(event.key);
@@ -182,29 +214,51 @@ void Reconciler::ApplyEvent(Event& event) {
   if (relevant) MarkDirty(event.at);
 }
 
-void Reconciler::TellMemoOfReplacement(const state::ClusterState& replacement) {
-  for (std::string_view kind : state::kAllKinds) {
-    const state::ObjectMap& before = *state_.MapFor(kind);
-    const state::ObjectMap& after = *replacement.MapFor(kind);
-    auto old_it = before.begin();
-    auto new_it = after.begin();
-    // Both maps are sorted by key: one walk finds what came, went or changed.
-    while (old_it != before.end() || new_it != after.end()) {
-      if (new_it == after.end() || (old_it != before.end() && old_it->first < new_it->first)) {
-        memo_.Changed(kind, old_it->first, &old_it->second, nullptr);
-        ++old_it;
-      } else if (old_it == before.end() || new_it->first < old_it->first) {
-        memo_.Changed(kind, new_it->first, nullptr, &new_it->second);
-        ++new_it;
-      } else {
-        if (!state::SameContent(old_it->second, new_it->second)) {
-          memo_.Changed(kind, new_it->first, &old_it->second, &new_it->second);
-        }
-        ++old_it;
-        ++new_it;
+namespace {
+
+// DiffSorted calls changed(key, before, after) for every key whose object
+// came (before null), went (after null) or changed between two maps sorted
+// by key: one walk over both.
+template <typename Map, typename Changed>
+void DiffSorted(const Map& before, const Map& after, Changed changed) {
+  auto old_it = before.begin();
+  auto new_it = after.begin();
+  while (old_it != before.end() || new_it != after.end()) {
+    if (new_it == after.end() || (old_it != before.end() && old_it->first < new_it->first)) {
+      changed(old_it->first, &old_it->second, nullptr);
+      ++old_it;
+    } else if (old_it == before.end() || new_it->first < old_it->first) {
+      changed(new_it->first, nullptr, &new_it->second);
+      ++new_it;
+    } else {
+      using state::SameContent;
+      using translate::SameContent;
+      if (!SameContent(old_it->second, new_it->second)) {
+        changed(new_it->first, &old_it->second, &new_it->second);
       }
+      ++old_it;
+      ++new_it;
     }
   }
+}
+
+}  // namespace
+
+void Reconciler::TellMemoOfReplacement(const state::ClusterState& replacement) {
+  for (std::string_view kind : state::kAllKinds) {
+    const state::ObjectMap* before = state_.MapFor(kind);
+    if (before == nullptr) continue;
+    DiffSorted(*before, *replacement.MapFor(kind),
+               [&](const std::string& key, const nlohmann::json* old_object,
+                   const nlohmann::json* new_object) {
+                 memo_.Changed(kind, key, old_object, new_object);
+               });
+  }
+  DiffSorted(state_.http_routes, replacement.http_routes,
+             [&](const std::string& key, const translate::HttpRouteSpec*,
+                 const translate::HttpRouteSpec*) {
+               memo_.Changed(state::kHttpRoute, key, nullptr, nullptr);
+             });
 }
 
 void Reconciler::Apply(Input input) {

@@ -120,7 +120,9 @@ class Reconciler {
   struct Event {
     std::string kind;
     std::string key;
-    std::optional<nlohmann::json> object;  // nullopt: deletion
+    std::optional<nlohmann::json> object;  // nullopt: deletion (or an HTTPRoute)
+    // An HTTPRoute is decoded by the source's thread, before it is queued.
+    std::optional<translate::HttpRouteSpec> route;
     Clock::time_point at;
   };
   struct Input {
@@ -153,6 +155,7 @@ class Reconciler {
   // removes or changes against state_.
   void TellMemoOfReplacement(const state::ClusterState& replacement);
   void ApplyEvent(Event& event);
+  void ApplyHttpRouteEvent(Event& event);
   void MarkDirty(Clock::time_point at);
   Clock::time_point ReconcileDue() const;
   void ReconcileOnce(std::optional<Clock::time_point> first_change);

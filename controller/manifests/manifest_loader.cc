@@ -100,8 +100,7 @@ LoadResult LoadManifests(const std::map<std::string, std::string>& files) {
         continue;
       }
       const std::string kind = object["kind"].get<std::string>();
-      state::ObjectMap* map = result.state.MapFor(kind);
-      if (map == nullptr) {
+      if (!state::ClusterState::Holds(kind)) {
         ++result.ignored;
         continue;
       }
@@ -113,12 +112,12 @@ LoadResult LoadManifests(const std::map<std::string, std::string>& files) {
       }
       if (!metadata.contains("generation")) metadata["generation"] = 1;
       std::string key = state::ObjectKey(object);
-      if (map->count(key) != 0) {
+      if (result.state.Contains(kind, key)) {
         result.problems.push_back(
             {path, StrCat(kind, " ", key), "duplicate object: the first definition is kept"});
         continue;
       }
-      map->emplace(std::move(key), std::move(object));
+      result.state.Put(kind, std::move(object));
       ++result.objects;
     }
   }

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "controller/translate/object_meta.h"
+
 namespace atrium::state {
 
 ObjectMap* ClusterState::MapFor(std::string_view kind) {
@@ -13,13 +15,51 @@ const ObjectMap* ClusterState::MapFor(std::string_view kind) const {
   if (kind == kIngress) return &ingresses;
   if (kind == kGatewayClass) return &gateway_classes;
   if (kind == kGateway) return &gateways;
-  if (kind == kHttpRoute) return &http_routes;
   if (kind == kReferenceGrant) return &reference_grants;
   if (kind == kService) return &services;
   if (kind == kEndpointSlice) return &endpoint_slices;
   if (kind == kSecret) return &secrets;
   if (kind == kNamespace) return &namespaces;
   return nullptr;
+}
+
+bool ClusterState::Holds(std::string_view kind) {
+  for (std::string_view held : kAllKinds) {
+    if (kind == held) return true;
+  }
+  return false;
+}
+
+bool ClusterState::Put(std::string_view kind, nlohmann::json object) {
+  std::string key = ObjectKey(object);
+  if (kind == kHttpRoute) {
+    http_routes.insert_or_assign(key, translate::DecodeHttpRoute(object, key));
+    return true;
+  }
+  ObjectMap* map = MapFor(kind);
+  if (map == nullptr) return false;
+  map->insert_or_assign(std::move(key), std::move(object));
+  return true;
+}
+
+bool ClusterState::Contains(std::string_view kind, const std::string& key) const {
+  if (kind == kHttpRoute) return http_routes.contains(key);
+  const ObjectMap* map = MapFor(kind);
+  return map != nullptr && map->contains(key);
+}
+
+ObjectIdentity ClusterState::Identity(std::string_view kind, const std::string& key) const {
+  if (kind == kHttpRoute) {
+    auto it = http_routes.find(key);
+    if (it == http_routes.end()) return {};
+    return {it->second.uid, it->second.resource_version};
+  }
+  const ObjectMap* map = MapFor(kind);
+  if (map == nullptr) return {};
+  auto it = map->find(key);
+  if (it == map->end()) return {};
+  return {translate::MetadataString(it->second, "uid"),
+          translate::MetadataString(it->second, "resourceVersion")};
 }
 
 std::string ObjectKey(const nlohmann::json& object) {

@@ -4,6 +4,10 @@
 // keyed by kind and then by "namespace/name" ("name" for cluster-scoped
 // kinds). Both sources fill it: the API server informers and the
 // --manifests DIR loader. It is plain data: translate reads it without I/O.
+//
+// Objects are held as JSON, except HTTPRoutes: there are thousands of them,
+// and their JSON trees were the largest part of the heap, so they are held
+// decoded (translate/httproute_spec.h), a third of the size.
 
 #include <array>
 #include <map>
@@ -12,11 +16,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "controller/translate/httproute_spec.h"
+
 namespace atrium::state {
 
 // ObjectMap holds the objects of one kind, sorted by key so that every walk
 // over it is deterministic.
 using ObjectMap = std::map<std::string, nlohmann::json>;
+// HttpRouteMap holds HTTPRoutes decoded, sorted by key likewise.
+using HttpRouteMap = std::map<std::string, translate::HttpRouteSpec>;
+
+// ObjectIdentity is what an Event needs to name an object.
+struct ObjectIdentity {
+  std::string uid;
+  std::string resource_version;
+};
 
 // Kind names as they appear in an object's "kind" field.
 inline constexpr std::string_view kIngressClass = "IngressClass";
@@ -40,17 +54,32 @@ struct ClusterState {
   ObjectMap ingresses;
   ObjectMap gateway_classes;
   ObjectMap gateways;
-  ObjectMap http_routes;
+  HttpRouteMap http_routes;
   ObjectMap reference_grants;
   ObjectMap services;
   ObjectMap endpoint_slices;
   ObjectMap secrets;
   ObjectMap namespaces;
 
-  // MapFor returns the map that holds objects of kind, or nullptr when Atrium
-  // does not read that kind.
+  // MapFor returns the map that holds objects of kind as JSON, or nullptr
+  // when Atrium does not read that kind or holds it decoded (HTTPRoute).
   ObjectMap* MapFor(std::string_view kind);
   const ObjectMap* MapFor(std::string_view kind) const;
+
+  // Holds tells whether Atrium reads objects of kind.
+  static bool Holds(std::string_view kind);
+
+  // Put stores object, of kind, under its key (ObjectKey), replacing what
+  // was there. Returns false, storing nothing, for a kind Atrium does not
+  // read.
+  bool Put(std::string_view kind, nlohmann::json object);
+
+  // Contains tells whether an object of kind is stored at key.
+  bool Contains(std::string_view kind, const std::string& key) const;
+
+  // Identity returns the uid and resourceVersion of the object of kind at
+  // key, or empty strings when there is none.
+  ObjectIdentity Identity(std::string_view kind, const std::string& key) const;
 
   bool operator==(const ClusterState&) const = default;
 };

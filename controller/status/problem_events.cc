@@ -29,14 +29,6 @@ std::string LeadingReason(std::string_view text) {
   return std::string(word);
 }
 
-std::string MetadataString(const nlohmann::json& object, const char* field) {
-  if (!object.is_object()) return "";
-  auto metadata = object.find("metadata");
-  if (metadata == object.end() || !metadata->is_object()) return "";
-  auto it = metadata->find(field);
-  return it != metadata->end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 }  // namespace
 
 std::string ProblemEvents::EventReason(const translate::Problem& problem) {
@@ -64,13 +56,10 @@ kube::EventRecord ProblemEvents::EventFor(const translate::Problem& problem,
   if (const kube::ResourceKind* kind = kube::FindKind(problem.kind)) {
     object.api_version = kind->ApiVersion();
   }
-  if (const state::ObjectMap* objects = state.MapFor(problem.kind)) {
-    auto it = objects->find(problem.ns.empty() ? problem.name : problem.ns + "/" + problem.name);
-    if (it != objects->end()) {
-      object.uid = MetadataString(it->second, "uid");
-      object.resource_version = MetadataString(it->second, "resourceVersion");
-    }
-  }
+  state::ObjectIdentity identity = state.Identity(
+      problem.kind, problem.ns.empty() ? problem.name : problem.ns + "/" + problem.name);
+  object.uid = std::move(identity.uid);
+  object.resource_version = std::move(identity.resource_version);
   record.type = std::string(kube::kEventTypeWarning);
   record.reason = EventReason(problem);
   record.message = problem.reason;

@@ -1,18 +1,16 @@
 #include "controller/translate/backend_refs.h"
 
 #include "controller/translate/app_protocols.h"
-#include "controller/translate/input.h"
 
 namespace atrium::translate {
 
-ResolvedBackend ResolveBackendRef(const nlohmann::json& ref, const std::string& path,
+ResolvedBackend ResolveBackendRef(const BackendRefSpec& ref, const std::string& path,
                                   const RuleContext& context) {
-  std::string group = String(ref, "group", path);
-  std::string kind = String(ref, "kind", path, "Service");
-  std::string name = String(ref, "name", path);
-  std::string ns = String(ref, "namespace", path, context.route.ns);
-  std::optional<int64_t> port = OptInt(ref, "port", path);
-  if (name.empty()) throw RuleError{"UnsupportedValue", path + ".name: missing"};
+  const std::string& group = ref.group;
+  const std::string& kind = ref.kind;
+  const std::string& name = ref.name;
+  const std::string& ns = ref.ns;
+  const std::optional<int64_t>& port = ref.port;
 
   ResolvedBackend result;
   std::string port_text = port ? std::to_string(*port) : "";
@@ -27,10 +25,7 @@ ResolvedBackend ResolveBackendRef(const nlohmann::json& ref, const std::string& 
     return invalid("InvalidKind", path + " refers to unsupported kind " +
                                       (group.empty() ? kind : group + "/" + kind) + " " + name);
   }
-  if (!port) throw RuleError{"UnsupportedValue", path + ".port: required for a Service"};
-  if (*port < 1 || *port > 65535) {
-    throw RuleError{"UnsupportedValue", path + ".port: " + port_text + " is out of range"};
-  }
+  // A Service reference decoded with a port in range (DecodeBackendRef).
   if (!context.grants.Allows({std::string(kGatewayGroup), "HTTPRoute", context.route.ns, ""},
                              {"", "Service", ns, name})) {
     return invalid("RefNotPermitted", path + " refers to Service " + ns + "/" + name +

@@ -5,7 +5,6 @@
 #include <set>
 
 #include "base/str_cat.h"
-#include "controller/translate/backend_refs.h"
 #include "controller/translate/hostnames.h"
 #include "controller/translate/input.h"
 
@@ -128,10 +127,9 @@ ir::UrlRewrite ParseRewrite(const nlohmann::json& rewrite, const std::string& pa
   return result;
 }
 
-std::optional<ir::RequestMirror> ParseMirror(const nlohmann::json& mirror, const std::string& path,
-                                             const RuleContext& context,
-                                             std::vector<RefIssue>& issues) {
-  ir::RequestMirror result;
+MirrorSpec DecodeMirror(const nlohmann::json& mirror, const std::string& path,
+                        const std::string& route_ns) {
+  MirrorSpec result;
   std::optional<int64_t> percent = OptInt(mirror, "percent", path);
   const nlohmann::json* fraction = Member(mirror, "fraction", path);
   if (percent && fraction != nullptr) Unsupported(path + ": set percent or fraction, not both");
@@ -152,14 +150,8 @@ std::optional<ir::RequestMirror> ParseMirror(const nlohmann::json& mirror, const
   }
   const nlohmann::json* ref = Member(mirror, "backendRef", path);
   if (ref == nullptr) Unsupported(path + ".backendRef: missing");
-  ResolvedBackend backend = ResolveBackendRef(*ref, Path(path, "backendRef"), context);
-  if (backend.issue) {
-    // The mirror is dropped; the rule keeps serving.
-    issues.push_back(*backend.issue);
-    return std::nullopt;
-  }
-  result.backend_name = backend.backend.name;
-  result.endpoints = std::move(backend.backend.endpoints);
+  result.path = Path(path, "backendRef");
+  result.ref = DecodeBackendRef(*ref, result.path, route_ns);
   return result;
 }
 
@@ -250,9 +242,9 @@ bool IsHeaderValue(std::string_view value) {
   return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
-ParsedFilters ParseFilters(const nlohmann::json& filters, const std::string& path,
-                           const RuleContext& context, std::vector<RefIssue>& issues) {
-  ParsedFilters result;
+FiltersSpec DecodeFilters(const nlohmann::json& filters, const std::string& path,
+                          const std::string& route_ns) {
+  FiltersSpec result;
   std::set<std::string> seen;
   for (size_t i = 0; i < filters.size(); ++i) {
     std::string filter_path = Path(path, i);
@@ -278,20 +270,18 @@ ParsedFilters ParseFilters(const nlohmann::json& filters, const std::string& pat
           ParseRewrite(Object(filter, "urlRewrite", filter_path), Path(filter_path, "urlRewrite"),
                        &result.uses_prefix_replacement);
     } else if (type == "RequestMirror") {
-      std::optional<ir::RequestMirror> mirror =
-          ParseMirror(Object(filter, "requestMirror", filter_path),
-                      Path(filter_path, "requestMirror"), context, issues);
-      if (mirror) result.filters.mirrors.push_back(std::move(*mirror));
+      result.references.emplace_back(DecodeMirror(Object(filter, "requestMirror", filter_path),
+                                                  Path(filter_path, "requestMirror"), route_ns));
     } else if (type == "CORS") {
       result.filters.cors =
           ParseCors(Object(filter, "cors", filter_path), Path(filter_path, "cors"));
     } else if (type == "ExtensionRef") {
       const nlohmann::json& ref = Object(filter, "extensionRef", filter_path);
       std::string ref_path = Path(filter_path, "extensionRef");
-      issues.push_back(
-          {"InvalidKind", ref_path + ": ExtensionRef " + String(ref, "group", ref_path) + "/" +
-                              String(ref, "kind", ref_path) + " " + String(ref, "name", ref_path) +
-                              " is not supported; matching requests get 500"});
+      result.references.emplace_back(RefIssue{
+          "InvalidKind", ref_path + ": ExtensionRef " + String(ref, "group", ref_path) + "/" +
+                             String(ref, "kind", ref_path) + " " + String(ref, "name", ref_path) +
+                             " is not supported; matching requests get 500"});
       result.unresolved_extension = true;
     } else {
       Unsupported(StrCat(filter_path, ".type: unsupported filter \"", type, "\""));

@@ -1,10 +1,11 @@
 #pragma once
 
-// HTTPRoute filters (rules[].filters and rules[].backendRefs[].filters) to
-// ir::Filters: RequestHeaderModifier, ResponseHeaderModifier,
-// RequestRedirect, URLRewrite, RequestMirror and CORS. ExtensionRef filters
-// cannot be resolved by Atrium, so the requests they would process are
-// answered with 500, as the spec requires.
+// HTTPRoute filters (rules[].filters and rules[].backendRefs[].filters)
+// decoded to ir::Filters: RequestHeaderModifier, ResponseHeaderModifier,
+// RequestRedirect, URLRewrite, RequestMirror and CORS. A mirror's backend is
+// resolved later, per pass (httproute_rule.h). ExtensionRef filters cannot be
+// resolved by Atrium, so the requests they would process are answered with
+// 500, as the spec requires.
 
 #include <string>
 #include <vector>
@@ -12,21 +13,15 @@
 #include <nlohmann/json.hpp>
 
 #include "controller/ir/route_config.h"
-#include "controller/translate/httproute_rule.h"
+#include "controller/translate/httproute_spec.h"
 
 namespace atrium::translate {
 
-struct ParsedFilters {
-  ir::Filters filters;
-  bool uses_prefix_replacement = false;  // ReplacePrefixMatch in redirect or rewrite
-  bool unresolved_extension = false;     // an ExtensionRef filter: answer 500
-};
-
-// ParseFilters parses a filters array at path. Throws RuleError for filters
-// that make the rule unimplementable; appends unresolvable mirror backends
-// and ExtensionRefs to issues.
-ParsedFilters ParseFilters(const nlohmann::json& filters, const std::string& path,
-                           const RuleContext& context, std::vector<RefIssue>& issues);
+// DecodeFilters decodes a filters array at path of a route in namespace
+// route_ns. Throws RuleError for filters that make the rule unimplementable
+// (InputError for fields of the wrong type).
+FiltersSpec DecodeFilters(const nlohmann::json& filters, const std::string& path,
+                          const std::string& route_ns);
 
 // IsHeaderName tells whether name is an RFC 9110 token.
 bool IsHeaderName(std::string_view name);

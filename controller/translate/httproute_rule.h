@@ -1,7 +1,8 @@
 #pragma once
 
-// One HTTPRoute rule parsed into IR pieces: its matches (each becomes one
-// ir::Route), filters, weighted backends, timeouts and retry. Validation
+// One decoded HTTPRoute rule (httproute_spec.h) resolved into IR pieces for
+// one pass: its matches (each becomes one ir::Route), filters, weighted
+// backends with their Services' endpoints, timeouts and retry. Validation
 // follows the Gateway API: a rule that cannot be implemented as written is
 // dropped with a RuleError (the route reports UnsupportedValue or
 // IncompatibleFilters), while backend references that cannot be resolved
@@ -11,27 +12,14 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "controller/ir/route_config.h"
+#include "controller/translate/httproute_spec.h"
 #include "controller/translate/object_meta.h"
 #include "controller/translate/reference_grants.h"
 #include "controller/translate/service_index.h"
 #include "controller/translate/translate.h"
 
 namespace atrium::translate {
-
-// RuleError drops one rule. reason is a route Accepted reason.
-struct RuleError {
-  std::string reason;  // "UnsupportedValue" or "IncompatibleFilters"
-  std::string message;
-};
-
-// RefIssue is one unresolvable reference (route ResolvedRefs=False).
-struct RefIssue {
-  std::string reason;  // RefNotPermitted, InvalidKind, BackendNotFound, UnsupportedProtocol
-  std::string message;
-};
 
 // RuleContext is what parsing a rule needs besides the rule itself.
 struct RuleContext {
@@ -54,11 +42,11 @@ struct ParsedRule {
   ir::Retry retry;
 };
 
-// ParseRule parses spec.rules[index]. Throws RuleError (or InputError for
-// fields of the wrong type) when the rule must be dropped; appends
+// ResolveRule resolves a decoded rule. Throws RuleError when one of its
+// regular expressions is invalid (the rule must be dropped); appends
 // unresolvable references to issues.
-ParsedRule ParseRule(const nlohmann::json& rule, size_t index, const RuleContext& context,
-                     std::vector<RefIssue>& issues);
+ParsedRule ResolveRule(const RuleSpec& rule, const RuleContext& context,
+                       std::vector<RefIssue>& issues);
 
 // ResolveRedirectPorts applies the RequestRedirect default-port rules for a
 // route served on a listener with spec port listener_port: an unset port

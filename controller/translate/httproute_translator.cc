@@ -17,40 +17,7 @@
 namespace atrium::translate {
 namespace {
 
-// RouteHostname is one hostname of a route: as a matching rule, and as
-// written (for precedence, which uses the route's own hostnames).
-struct RouteHostname {
-  Host host;
-  std::string written;
-  bool operator<(const RouteHostname& other) const {
-    return std::tie(host, written) < std::tie(other.host, other.written);
-  }
-};
-
-struct ParentRef {
-  std::string group;
-  std::string kind;
-  std::string ns;  // as written, else the route's
-  std::string name;
-  std::optional<std::string> written_ns;
-  std::optional<std::string> section_name;
-  std::optional<int64_t> port;
-
-  // SameAsWritten: both refs read the same (status.parents[].parentRef).
-  bool SameAsWritten(const ParentRef& other) const {
-    return std::tie(group, kind, name, written_ns, section_name, port) ==
-           std::tie(other.group, other.kind, other.name, other.written_ns, other.section_name,
-                    other.port);
-  }
-  // Echo is the ref as status.parents[].parentRef echoes it.
-  nlohmann::json Echo() const {
-    nlohmann::json echo = {{"group", group}, {"kind", kind}, {"name", name}};
-    if (written_ns) echo["namespace"] = *written_ns;
-    if (section_name) echo["sectionName"] = *section_name;
-    if (port) echo["port"] = *port;
-    return echo;
-  }
-};
+using ParentRef = ParentRefSpec;
 
 // ParentStatus is one entry of status.parents before rendering.
 struct ParentStatus {
@@ -127,19 +94,6 @@ struct Attachment {
   std::set<RouteHostname> hostnames;  // intersected with the listener's
 };
 
-ParentRef ParseParentRef(const nlohmann::json& ref, const std::string& path,
-                         const std::string& route_ns) {
-  ParentRef parent;
-  parent.group = String(ref, "group", path, kGatewayGroup);
-  parent.kind = String(ref, "kind", path, "Gateway");
-  parent.name = String(ref, "name", path);
-  parent.written_ns = OptString(ref, "namespace", path);
-  parent.ns = parent.written_ns.value_or(route_ns);
-  parent.section_name = OptString(ref, "sectionName", path);
-  parent.port = OptInt(ref, "port", path);
-  return parent;
-}
-
 bool NamespaceAllowed(const GatewayListener& listener, const GatewayModel& gateway,
                       const std::string& route_ns, const NamespaceIndex& namespaces) {
   switch (listener.from) {
@@ -206,22 +160,6 @@ ConditionState Attach(const ParentRef& parent, GatewayModel& gateway,
   return {true, "Accepted", "Route is accepted"};
 }
 
-std::vector<RouteHostname> ParseHostnames(const nlohmann::json& spec) {
-  std::vector<RouteHostname> result;
-  const nlohmann::json& hostnames = Array(spec, "hostnames", "spec");
-  for (size_t i = 0; i < hostnames.size(); ++i) {
-    std::string path = Path("spec.hostnames", i);
-    std::string written = StringValue(hostnames[i], path);
-    std::optional<Host> host = ParseGatewayHostname(written);
-    if (!host) {
-      throw RuleError{"UnsupportedValue",
-                      StrCat(path, ": \"", written, "\" is not a valid hostname or wildcard")};
-    }
-    result.push_back({*host, written});
-  }
-  return result;
-}
-
 // AddRouteEntries places every match of every rule on the listener's sockets.
 void AddRouteEntries(const ObjectMeta& meta, const std::vector<ParsedRule>& rules,
                      const Attachment& attachment, size_t gateway_rank, ConfigDraft& draft) {
@@ -275,24 +213,21 @@ void AddRouteEntries(const ObjectMeta& meta, const std::vector<ParsedRule>& rule
 // returned in outcome.attached (counted by the caller, so that a route that
 // throws half-way counts nowhere), the Services it looked up in
 // outcome.services.
-void TranslateHttpRoute(const ObjectMeta& meta, const nlohmann::json& object,
-                        const state::ClusterState& state, const Options& options,
-                        const ServiceIndex& services, const ReferenceGrantIndex& grants,
-                        const NamespaceIndex& namespaces, GatewayModels& gateways,
-                        ConfigDraft& draft, std::vector<ObjectStatus>& statuses,
-                        ProblemList& problems, StatusDocuments& documents,
-                        HttpRouteOutcome& outcome) {
-  const nlohmann::json& spec = Object(object, "spec", "");
-  std::vector<ParentRef> ours;
-  const nlohmann::json& parent_refs = Array(spec, "parentRefs", "spec");
-  for (size_t i = 0; i < parent_refs.size(); ++i) {
-    ParentRef parent = ParseParentRef(parent_refs[i], Path("spec.parentRefs", i), meta.ns);
+void TranslateHttpRoute(const HttpRouteSpec& route, const state::ClusterState& state,
+                        const Options& options, const ServiceIndex& services,
+                        const ReferenceGrantIndex& grants, const NamespaceIndex& namespaces,
+                        GatewayModels& gateways, ConfigDraft& draft,
+                        std::vector<ObjectStatus>& statuses, ProblemList& problems,
+                        StatusDocuments& documents, HttpRouteOutcome& outcome) {
+  const ObjectMeta& meta = route.meta;
+  std::vector<const ParentRef*> ours;
+  for (const ParentRef& parent : route.parent_refs) {
     if (parent.group != kGatewayGroup || parent.kind != "Gateway") continue;
     std::string key = parent.ns + "/" + parent.name;
     if (gateways.contains(key)) {
       bool duplicate = std::any_of(ours.begin(), ours.end(),
-                                   [&](const ParentRef& p) { return p.SameAsWritten(parent); });
-      if (!duplicate) ours.push_back(std::move(parent));
+                                   [&](const ParentRef* p) { return p->SameAsWritten(parent); });
+      if (!duplicate) ours.push_back(&parent);
     } else if (!state.gateways.contains(key)) {
       problems.Add(state::kHttpRoute, meta.ns, meta.name,
                    "parentRef Gateway " + key + " does not exist");
@@ -301,27 +236,29 @@ void TranslateHttpRoute(const ObjectMeta& meta, const nlohmann::json& object,
   if (ours.empty()) return;  // another controller's route, or attached to nothing
 
   std::optional<ConditionState> rejection;
-  std::vector<RouteHostname> hostnames;
+  if (route.rejection) {
+    rejection = ConditionState{false, route.rejection->reason, route.rejection->message};
+  }
+  const std::vector<RouteHostname>& hostnames = route.hostnames;
   std::vector<ParsedRule> rules;
   std::vector<std::string> dropped;
   std::vector<RefIssue> issues;
   RuleContext context{meta, services, grants, options, &outcome.services};
-  try {
-    hostnames = ParseHostnames(spec);
-    const nlohmann::json& rule_list = Array(spec, "rules", "spec");
-    // No rules: the CRD default, one rule matching PathPrefix "/".
-    const nlohmann::json default_rules = nlohmann::json::array({nlohmann::json::object()});
-    const nlohmann::json& effective = rule_list.empty() ? default_rules : rule_list;
+  if (!rejection) {
     std::optional<RuleError> first_error;
-    for (size_t i = 0; i < effective.size(); ++i) {
+    auto drop = [&](size_t index, const RuleError& error) {
+      dropped.push_back("rule " + std::to_string(index) + ": " + error.message);
+      if (!first_error) first_error = error;
+    };
+    for (size_t i = 0; i < route.rules.size(); ++i) {
+      if (const RuleError* error = std::get_if<RuleError>(&route.rules[i])) {
+        drop(i, *error);
+        continue;
+      }
       try {
-        rules.push_back(ParseRule(effective[i], i, context, issues));
+        rules.push_back(ResolveRule(std::get<RuleSpec>(route.rules[i]), context, issues));
       } catch (const RuleError& error) {
-        dropped.push_back("rule " + std::to_string(i) + ": " + error.message);
-        if (!first_error) first_error = error;
-      } catch (const InputError& error) {
-        dropped.push_back("rule " + std::to_string(i) + ": " + error.what());
-        if (!first_error) first_error = RuleError{"UnsupportedValue", error.what()};
+        drop(i, error);
       }
     }
     if (rules.empty()) {
@@ -329,10 +266,6 @@ void TranslateHttpRoute(const ObjectMeta& meta, const nlohmann::json& object,
       for (size_t i = 0; i < dropped.size(); ++i) message += (i ? "; " : "") + dropped[i];
       rejection = ConditionState{false, first_error->reason, message};
     }
-  } catch (const RuleError& error) {
-    rejection = ConditionState{false, error.reason, error.message};
-  } catch (const InputError& error) {
-    rejection = ConditionState{false, "UnsupportedValue", error.what()};
   }
   if (rejection) {
     problems.Add(state::kHttpRoute, meta.ns, meta.name, "not accepted: " + rejection->message);
@@ -354,7 +287,8 @@ void TranslateHttpRoute(const ObjectMeta& meta, const nlohmann::json& object,
 
   std::set<const GatewayListener*> counted;
   std::vector<ParentStatus> parents;
-  for (const ParentRef& parent : ours) {
+  for (const ParentRef* parent_ref : ours) {
+    const ParentRef& parent = *parent_ref;
     const std::string gateway_key = parent.ns + "/" + parent.name;
     GatewayModel& gateway = gateways.at(gateway_key);
     std::vector<Attachment> attachments;
@@ -415,7 +349,7 @@ void TranslateHttpRoutes(const state::ClusterState& state, const Options& option
     memo->CheckGateways(gateways);
     cursor.emplace(*memo);
   }
-  for (const auto& [key, object] : state.http_routes) {
+  for (const auto& [key, route] : state.http_routes) {
     if (const HttpRouteOutcome* known = cursor ? cursor->Find(key) : nullptr) {
       draft.entries.insert(draft.entries.end(), known->entries.begin(), known->entries.end());
       if (known->status) statuses.push_back(*known->status);
@@ -429,24 +363,12 @@ void TranslateHttpRoutes(const state::ClusterState& state, const Options& option
     const size_t statuses_before = statuses.size();
     const size_t problems_before = problems.size();
     HttpRouteOutcome outcome;
-    ObjectMeta meta;
-    try {
-      meta = ParseObjectMeta(object);
-      // Parsing happens before any draft change, so a malformed route adds
-      // nothing but a problem.
-      try {
-        TranslateHttpRoute(meta, object, state, options, services, grants, namespaces, gateways,
-                           draft, statuses, problems, documents, outcome);
-      } catch (const std::exception& e) {
-        draft.entries.resize(entries_before);
-        statuses.resize(statuses_before);
-        outcome.attached.clear();
-        problems.Add(state::kHttpRoute, meta.ns, meta.name,
-                     std::string("malformed HTTPRoute: ") + e.what());
-      }
-    } catch (const std::exception& e) {
-      auto [ns, name] = SplitKey(key);
-      problems.Add(state::kHttpRoute, ns, name, std::string("malformed HTTPRoute: ") + e.what());
+    if (route.malformed) {
+      problems.Add(state::kHttpRoute, route.meta.ns, route.meta.name,
+                   "malformed HTTPRoute: " + *route.malformed);
+    } else {
+      TranslateHttpRoute(route, state, options, services, grants, namespaces, gateways, draft,
+                         statuses, problems, documents, outcome);
     }
     count_attached(outcome);
     if (memo == nullptr) continue;

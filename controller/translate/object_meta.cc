@@ -34,6 +34,14 @@ ObjectMeta ParseObjectMeta(const nlohmann::json& object) {
   return meta;
 }
 
+std::string MetadataString(const nlohmann::json& object, std::string_view field) {
+  if (!object.is_object()) return "";
+  auto metadata = object.find("metadata");
+  if (metadata == object.end() || !metadata->is_object()) return "";
+  auto it = metadata->find(field);
+  return it != metadata->end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 std::pair<std::string, std::string> SplitKey(std::string_view key) {
   size_t slash = key.find('/');
   if (slash == std::string_view::npos) return {"", std::string(key)};

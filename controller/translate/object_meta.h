@@ -27,11 +27,17 @@ struct ObjectMeta {
 
   // Key is "namespace/name" (or "name"), the tie-break order of the specs.
   std::string Key() const { return ns.empty() ? name : ns + "/" + name; }
+  bool operator==(const ObjectMeta&) const = default;
 };
 
 // ParseObjectMeta reads object.metadata. Throws InputError when malformed or
 // when the name is missing.
 ObjectMeta ParseObjectMeta(const nlohmann::json& object);
+
+// MetadataString returns metadata[field] when it is a string, else "":
+// identity fields read without judging the object (an Event names even a
+// malformed one). Never throws.
+std::string MetadataString(const nlohmann::json& object, std::string_view field);
 
 // SplitKey splits a ClusterState key ("namespace/name" or "name") into its
 // namespace and name, for reporting objects whose metadata is unreadable.

@@ -9,11 +9,10 @@
 #include <vector>
 
 #include "controller/state/cluster_state.h"
+#include "controller/translate/api_groups.h"
 #include "controller/translate/problems.h"
 
 namespace atrium::translate {
-
-inline constexpr std::string_view kGatewayGroup = "gateway.networking.k8s.io";
 
 // ObjectRef names one side of a reference. group "" is the core API group.
 struct ObjectRef {

@@ -166,7 +166,7 @@ TEST_F(ReconcilerTest, ReplaceStateSwapsTheWorld) {
   world.gateways["infra/gw"] = Gateway();
   json route = Route("/");
   route["metadata"]["annotations"] = {{std::string(state::kLastAppliedAnnotation), "{}"}};
-  world.http_routes["infra/web"] = route;
+  world.Put(state::kHttpRoute, route);
   reconciler_.ReplaceState(world, {"broken.yaml: not YAML"});
   reconciler_.SetSynced(true);
   reconciler_.Start();

@@ -35,8 +35,8 @@ TEST(LoadManifestsTest, AppliesApiDefaults) {
   EXPECT_TRUE(result.problems.empty());
   ASSERT_EQ(result.state.http_routes.count("default/web"), 1u);
   const auto& route = result.state.http_routes.at("default/web");
-  EXPECT_EQ(route["metadata"]["namespace"], "default");
-  EXPECT_EQ(route["metadata"]["generation"], 1);
+  EXPECT_EQ(route.meta.ns, "default");
+  EXPECT_EQ(route.meta.generation, 1);
 }
 
 TEST(LoadManifestsTest, ClusterScopedKindsHaveNoNamespace) {

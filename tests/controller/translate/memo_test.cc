@@ -10,8 +10,11 @@
 #include <algorithm>
 #include <random>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "controller/translate/hostnames.h"
+#include "controller/translate/httproute_spec.h"
 #include "controller/translate/route_memo.h"
 #include "controller/translate/translate.h"
 #include "tests/controller/translate/test_support.h"
@@ -43,7 +46,19 @@ TEST(TranslateMemoTest, EveryGoldenCaseStaysTheSameAsEachObjectComesAndGoes) {
     TranslateMemo memo;
     ExpectSameAsWithoutMemo(state, options, memo, name + ": cold");
     ExpectSameAsWithoutMemo(state, options, memo, name + ": warm");
+    const state::HttpRouteMap routes = state.http_routes;
+    for (const auto& [key, route] : routes) {
+      const std::string what = name + ": HTTPRoute " + key;
+      state.http_routes.erase(key);
+      memo.Changed(state::kHttpRoute, key, nullptr, nullptr);
+      ExpectSameAsWithoutMemo(state, options, memo, what + " deleted");
+      state.http_routes.emplace(key, route);
+      memo.Changed(state::kHttpRoute, key, nullptr, nullptr);
+      ExpectSameAsWithoutMemo(state, options, memo, what + " back");
+      changes += 2;
+    }
     for (std::string_view kind : state::kAllKinds) {
+      if (state.MapFor(kind) == nullptr) continue;  // HTTPRoutes, above
       const state::ObjectMap objects = *state.MapFor(kind);
       for (const auto& [key, object] : objects) {
         const std::string what = name + ": " + std::string(kind) + " " + key;
@@ -184,10 +199,9 @@ TEST(TranslateMemoTest, UnchangedVirtualHostsAreTheSameObjects) {
   EXPECT_EQ(memo.virtual_hosts.built(), 0u);
 
   // Route uses-b points elsewhere: its host is new, a.example.com is not.
-  nlohmann::json& route = state.http_routes.at("apps/uses-b");
-  const nlohmann::json before = route;
-  route["spec"]["rules"][0]["backendRefs"][0]["name"] = "a";
-  memo.Changed(state::kHttpRoute, "apps/uses-b", &before, &route);
+  HttpRouteSpec& route = state.http_routes.at("apps/uses-b");
+  std::get<RuleSpec>(route.rules.at(0)).backends.at(0).ref.name = "a";
+  memo.Changed(state::kHttpRoute, "apps/uses-b", nullptr, nullptr);
   const Result changed = Translate(state, options, &memo);
   EXPECT_TRUE(
       VirtualHostOf(again, "a.example.com")->SameObject(*VirtualHostOf(changed, "a.example.com")));
@@ -244,7 +258,9 @@ endpoints: [{addresses: [10.0.0.1]}]
 TEST(TranslateMemoTest, ARouteOnTwoHostnamesIsOneSharedObject) {
   Options options;
   state::ClusterState state = testing::LoadYaml(kWorld, &options);
-  state.http_routes.at("apps/uses-a")["spec"]["hostnames"] = {"a.example.com", "c.example.com"};
+  state.http_routes.at("apps/uses-a").hostnames = {
+      {*ParseGatewayHostname("a.example.com"), "a.example.com"},
+      {*ParseGatewayHostname("c.example.com"), "c.example.com"}};
   const Result result = Translate(state, options);
   const SharedValue<ir::VirtualHost>* a = VirtualHostOf(result, "a.example.com");
   const SharedValue<ir::VirtualHost>* c = VirtualHostOf(result, "c.example.com");
@@ -281,12 +297,19 @@ TEST(TranslateMemoTest, RandomEditsOfOverlappingHostnamesMatchAFullTranslation) 
     const bool ingress = pick(4) == 0;
     const std::string name = (ingress ? "ing-" : "route-") + std::to_string(pick(8));
     const std::string key = "apps/" + name;
-    state::ObjectMap& map = ingress ? state.ingresses : state.http_routes;
-    std::optional<nlohmann::json> before;
-    if (auto it = map.find(key); it != map.end()) before = it->second;
-    if (before && pick(4) == 0) {
-      map.erase(key);
-      memo.Changed(ingress ? state::kIngress : state::kHttpRoute, key, &*before, nullptr);
+    const state::ObjectMap::const_iterator ingress_it = state.ingresses.find(key);
+    const bool exists =
+        ingress ? ingress_it != state.ingresses.end() : state.http_routes.contains(key);
+    std::optional<nlohmann::json> before;  // HTTPRoutes are held decoded: no JSON to report
+    if (ingress && exists) before = ingress_it->second;
+    if (exists && pick(4) == 0) {
+      if (ingress) {
+        state.ingresses.erase(key);
+        memo.Changed(state::kIngress, key, &*before, nullptr);
+      } else {
+        state.http_routes.erase(key);
+        memo.Changed(state::kHttpRoute, key, nullptr, nullptr);
+      }
     } else {
       nlohmann::json object;
       const std::string path = "/p" + std::to_string(pick(3));
@@ -323,9 +346,13 @@ TEST(TranslateMemoTest, RandomEditsOfOverlappingHostnamesMatchAFullTranslation) 
                      {{{"matches", {{{"path", {{"type", "PathPrefix"}, {"value", path}}}}}},
                        {"backendRefs", {{{"name", "svc"}, {"port", 80}}}}}}}}}};
       }
-      map.insert_or_assign(key, object);
-      memo.Changed(ingress ? state::kIngress : state::kHttpRoute, key, before ? &*before : nullptr,
-                   &object);
+      if (ingress) {
+        state.ingresses.insert_or_assign(key, object);
+        memo.Changed(state::kIngress, key, before ? &*before : nullptr, &object);
+      } else {
+        state.Put(state::kHttpRoute, object);
+        memo.Changed(state::kHttpRoute, key, nullptr, nullptr);
+      }
     }
     ExpectSameAsWithoutMemo(state, options, memo, "step " + std::to_string(step) + ": " + key);
     if (::testing::Test::HasFailure()) break;

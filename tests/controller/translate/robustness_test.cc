@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "controller/translate/httproute_spec.h"
 #include "controller/translate/translate.h"
 #include "tests/controller/translate/test_support.h"
 
@@ -164,16 +165,24 @@ TEST(RobustnessTest, EveryFieldWithEveryWrongTypeNeverThrows) {
        {state::kGatewayClass, state::kGateway, state::kHttpRoute, state::kIngressClass,
         state::kIngress, state::kService, state::kEndpointSlice, state::kSecret,
         state::kReferenceGrant, state::kNamespace}) {
-    const state::ObjectMap* objects = base.MapFor(kind);
-    ASSERT_NE(objects, nullptr);
-    for (const auto& [key, object] : *objects) {
+    const bool route = kind == state::kHttpRoute;  // held decoded: mutate its JSON, decode again
+    const state::ObjectMap objects =
+        route ? testing::YamlObjectsOf(kEverything, kind) : *base.MapFor(kind);
+    ASSERT_FALSE(objects.empty()) << kind;
+    for (const auto& [key, object] : objects) {
       std::vector<nlohmann::json::json_pointer> positions;
       ForEachPosition(object, nlohmann::json::json_pointer(),
                       [&](const nlohmann::json::json_pointer& p) { positions.push_back(p); });
       for (const nlohmann::json::json_pointer& position : positions) {
         for (const nlohmann::json& wrong : WrongValues()) {
           state::ClusterState mutated = base;
-          (*mutated.MapFor(kind))[key][position] = wrong;
+          if (route) {
+            nlohmann::json changed = object;
+            changed[position] = wrong;
+            mutated.http_routes[key] = DecodeHttpRoute(changed, key);
+          } else {
+            (*mutated.MapFor(kind))[key][position] = wrong;
+          }
           Result result;
           ASSERT_NO_THROW(result = Translate(mutated, options))
               << kind << " " << key << " " << position.to_string() << " = " << wrong.dump();
@@ -195,10 +204,10 @@ TEST(RobustnessTest, MalformedObjectsDoNotDisturbOthers) {
   const Result clean = Translate(base, options);
 
   state::ClusterState with_bad = base;
-  with_bad.http_routes["apps/bad"] = nlohmann::json::parse(R"({
+  with_bad.Put(state::kHttpRoute, nlohmann::json::parse(R"({
       "kind": "HTTPRoute", "metadata": {"name": "bad", "namespace": "apps"},
       "spec": {"parentRefs": [{"name": "gw", "namespace": "infra"}],
-               "rules": [{"matches": "not-a-list"}], "hostnames": [7]}})");
+               "rules": [{"matches": "not-a-list"}], "hostnames": [7]}})"));
   with_bad.ingresses["infra/bad"] = nlohmann::json::parse(R"({
       "kind": "Ingress", "metadata": {"name": "bad", "namespace": "infra"},
       "spec": {"ingressClassName": "atrium", "rules": {"host": 5}}})");
@@ -208,7 +217,8 @@ TEST(RobustnessTest, MalformedObjectsDoNotDisturbOthers) {
   with_bad.services["infra/broken"] = nlohmann::json::parse(R"({
       "kind": "Service", "metadata": {"name": "broken", "namespace": "infra"},
       "spec": {"ports": "80"}})");
-  with_bad.http_routes["apps/no-metadata"] = nlohmann::json::array();
+  with_bad.http_routes["apps/no-metadata"] =
+      DecodeHttpRoute(nlohmann::json::array(), "apps/no-metadata");
   const Result result = Translate(with_bad, options);
 
   EXPECT_EQ(result.config, clean.config);

@@ -127,6 +127,20 @@ bool RouteMatches(const ir::RouteMatch& match, const Request& request) {
 
 }  // namespace
 
+std::map<std::string, nlohmann::json> YamlObjectsOf(std::string_view yaml, std::string_view kind) {
+  std::map<std::string, nlohmann::json> objects;
+  manifests::YamlParseResult parsed = manifests::ParseYamlDocuments(yaml);
+  if (!parsed.error.empty()) {
+    ADD_FAILURE() << "YAML error: " << parsed.error;
+    return objects;
+  }
+  for (const manifests::YamlDocument& document : parsed.documents) {
+    if (document.object.is_null() || document.object.value("kind", "") != kind) continue;
+    objects.emplace(state::ObjectKey(document.object), document.object);
+  }
+  return objects;
+}
+
 state::ClusterState LoadYaml(std::string_view yaml, Options* options) {
   state::ClusterState state;
   manifests::YamlParseResult parsed = manifests::ParseYamlDocuments(yaml);
@@ -145,12 +159,9 @@ state::ClusterState LoadYaml(std::string_view yaml, Options* options) {
       }
       continue;
     }
-    state::ObjectMap* map = state.MapFor(kind);
-    if (map == nullptr) {
+    if (!state.Put(kind, document.object)) {
       ADD_FAILURE() << "unknown kind " << kind << " at line " << document.line;
-      continue;
     }
-    (*map)[state::ObjectKey(document.object)] = document.object;
   }
   return state;
 }

@@ -22,6 +22,11 @@ namespace atrium::translate::testing {
 // Fails the current test (ADD_FAILURE) on YAML errors or unknown kinds.
 state::ClusterState LoadYaml(std::string_view yaml, Options* options = nullptr);
 
+// YamlObjectsOf returns the objects of kind in multi-document YAML, as JSON
+// by ClusterState key (ClusterState holds HTTPRoutes decoded: tests that
+// edit a route's JSON start from here).
+std::map<std::string, nlohmann::json> YamlObjectsOf(std::string_view yaml, std::string_view kind);
+
 // GoldenDir is tests/controller/translate/testdata; GoldenCaseNames lists
 // its cases (<case>.in.yaml, sorted); ReadFile reads a whole file.
 std::filesystem::path GoldenDir();
