@@ -61,7 +61,7 @@ ParsedRule ResolveRule(const RuleSpec& rule, const RuleContext& context,
   ParsedRule result;
   result.index = rule.index;
   result.matches = rule.matches;
-  result.filters = ResolveFilters(rule.filters, context, issues);
+  if (rule.filters) result.filters = ResolveFilters(*rule.filters, context, issues);
   result.timeouts = rule.timeouts;
   result.retry = rule.retry;
 
@@ -74,8 +74,10 @@ ParsedRule ResolveRule(const RuleSpec& rule, const RuleContext& context,
         ResolveBackendRef(spec.ref, Path(Path(rule_path, "backendRefs"), i), context);
     if (backend.issue) issues.push_back(*backend.issue);
     backend.backend.weight = spec.weight;
-    if (spec.filters.unresolved_extension) backend.backend.valid = false;
-    backend.backend.filters = ResolveFilters(spec.filters, context, issues);
+    if (spec.filters) {
+      if (spec.filters->unresolved_extension) backend.backend.valid = false;
+      backend.backend.filters = ResolveFilters(*spec.filters, context, issues);
+    }
     total_weight += backend.backend.weight;
     any_valid = any_valid || (backend.backend.valid && backend.backend.weight > 0);
     result.backends.push_back(std::move(backend.backend));
@@ -85,7 +87,8 @@ ParsedRule ResolveRule(const RuleSpec& rule, const RuleContext& context,
   // a rule needs a backend to forward to (not none, not all invalid, not all
   // weight 0).
   bool no_backend = !result.filters.redirect && (total_weight == 0 || !any_valid);
-  if (rule.filters.unresolved_extension || no_backend) result.direct_status = 500;
+  const bool unresolved_extension = rule.filters && rule.filters->unresolved_extension;
+  if (unresolved_extension || no_backend) result.direct_status = 500;
   return result;
 }
 

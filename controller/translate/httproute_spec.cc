@@ -170,6 +170,16 @@ void DecodeRetry(const nlohmann::json& rule, const std::string& path, RuleSpec& 
   }
 }
 
+// DecodeOptionalFilters decodes the filters of a rule or backendRef at
+// path, none when it has none.
+BoxedOptional<FiltersSpec> DecodeOptionalFilters(const nlohmann::json& owner,
+                                                 const std::string& path,
+                                                 const std::string& route_ns) {
+  const nlohmann::json& filters = Array(owner, "filters", path);
+  if (filters.empty()) return std::nullopt;
+  return DecodeFilters(filters, Path(path, "filters"), route_ns);
+}
+
 // DecodeRule decodes spec.rules[index]. Throws RuleError (or InputError for
 // fields of the wrong type) when the rule must be dropped.
 RuleSpec DecodeRule(const nlohmann::json& rule, size_t index, const std::string& route_ns) {
@@ -185,11 +195,11 @@ RuleSpec DecodeRule(const nlohmann::json& rule, size_t index, const std::string&
   }
   if (result.matches.empty()) result.matches.push_back(ir::RouteMatch{});  // PathPrefix "/"
 
-  result.filters = DecodeFilters(Array(rule, "filters", path), Path(path, "filters"), route_ns);
-  bool prefix_replacement = result.filters.uses_prefix_replacement;
+  result.filters = DecodeOptionalFilters(rule, path, route_ns);
+  bool prefix_replacement = result.filters && result.filters->uses_prefix_replacement;
 
   const nlohmann::json& refs = Array(rule, "backendRefs", path);
-  if (result.filters.filters.redirect && !refs.empty()) {
+  if (result.filters && result.filters->filters.redirect && !refs.empty()) {
     throw RuleError{"IncompatibleFilters",
                     path + ": a RequestRedirect filter cannot be used together with backendRefs"};
   }
@@ -200,9 +210,9 @@ RuleSpec DecodeRule(const nlohmann::json& rule, size_t index, const std::string&
     BackendSpec& backend = result.backends.emplace_back();
     backend.ref = DecodeBackendRef(refs[i], ref_path, route_ns);
     backend.weight = static_cast<uint32_t>(weight);
-    backend.filters =
-        DecodeFilters(Array(refs[i], "filters", ref_path), Path(ref_path, "filters"), route_ns);
-    prefix_replacement = prefix_replacement || backend.filters.uses_prefix_replacement;
+    backend.filters = DecodeOptionalFilters(refs[i], ref_path, route_ns);
+    prefix_replacement =
+        prefix_replacement || (backend.filters && backend.filters->uses_prefix_replacement);
   }
   if (prefix_replacement) {
     for (const ir::RouteMatch& match : result.matches) {
@@ -229,8 +239,8 @@ ParentRefSpec DecodeParentRef(const nlohmann::json& ref, const std::string& path
   return parent;
 }
 
-std::vector<RouteHostname> DecodeHostnames(const nlohmann::json& spec) {
-  std::vector<RouteHostname> result;
+std::vector<Host> DecodeHostnames(const nlohmann::json& spec) {
+  std::vector<Host> result;
   const nlohmann::json& hostnames = Array(spec, "hostnames", "spec");
   for (size_t i = 0; i < hostnames.size(); ++i) {
     std::string path = Path("spec.hostnames", i);
@@ -240,7 +250,7 @@ std::vector<RouteHostname> DecodeHostnames(const nlohmann::json& spec) {
       throw RuleError{"UnsupportedValue",
                       StrCat(path, ": \"", written, "\" is not a valid hostname or wildcard")};
     }
-    result.push_back({*host, written});
+    result.push_back(std::move(*host));
   }
   return result;
 }
@@ -313,7 +323,7 @@ HttpRouteSpec DecodeHttpRoute(const nlohmann::json& object, std::string_view key
     auto [ns, name] = SplitKey(key);
     route.meta.ns = std::move(ns);
     route.meta.name = std::move(name);
-    route.malformed = e.what();
+    route.malformed = std::string(e.what());
     return route;
   }
   try {
@@ -326,7 +336,7 @@ HttpRouteSpec DecodeHttpRoute(const nlohmann::json& object, std::string_view key
     }
     DecodeRules(spec, route);
   } catch (const std::exception& e) {
-    route.malformed = e.what();
+    route.malformed = std::string(e.what());
     route.parent_refs.clear();
     route.hostnames.clear();
     route.rules.clear();

@@ -29,6 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/boxed_optional.h"
 #include "controller/ir/route_config.h"
 #include "controller/translate/hostnames.h"
 #include "controller/translate/object_meta.h"
@@ -83,10 +84,12 @@ struct FiltersSpec {
   bool operator==(const FiltersSpec&) const = default;
 };
 
+// Filters are boxed (base/boxed_optional.h): most rules and backends have
+// none, and a FiltersSpec is 96 bytes.
 struct BackendSpec {
   BackendRefSpec ref;
   uint32_t weight = 1;
-  FiltersSpec filters;
+  BoxedOptional<FiltersSpec> filters;
   bool operator==(const BackendSpec&) const = default;
 };
 
@@ -103,22 +106,11 @@ struct RuleSpec {
   size_t index = 0;
   std::vector<ir::RouteMatch> matches;  // never empty (default: PathPrefix "/")
   std::vector<RegexCheck> regexes;
-  FiltersSpec filters;
+  BoxedOptional<FiltersSpec> filters;
   std::vector<BackendSpec> backends;
   ir::Timeouts timeouts;
   ir::Retry retry;
   bool operator==(const RuleSpec&) const = default;
-};
-
-// RouteHostname is one hostname of a route: as a matching rule, and as
-// written (for precedence, which uses the route's own hostnames).
-struct RouteHostname {
-  Host host;
-  std::string written;
-  bool operator<(const RouteHostname& other) const {
-    return std::tie(host, written) < std::tie(other.host, other.written);
-  }
-  bool operator==(const RouteHostname&) const = default;
 };
 
 struct ParentRefSpec {
@@ -146,13 +138,15 @@ struct HttpRouteSpec {
   std::string uid;
   std::string resource_version;
   // Set when the metadata, spec or parentRefs cannot be read: the route is
-  // reported and otherwise ignored.
-  std::optional<std::string> malformed;
+  // reported and otherwise ignored. (Boxed, as the rejection: rarely set.)
+  BoxedOptional<std::string> malformed;
   std::vector<ParentRefSpec> parent_refs;
   // Set when the hostnames or the rules list cannot be read: the route is
   // not accepted by any parent.
-  std::optional<RuleError> rejection;
-  std::vector<RouteHostname> hostnames;
+  BoxedOptional<RuleError> rejection;
+  // As written: a Gateway API hostname is valid only in lowercase, so its
+  // Host's name is what was written.
+  std::vector<Host> hostnames;
   // One per rule (the CRD default of one rule matching PathPrefix "/" when
   // none is written): the rule, or why it is dropped.
   std::vector<std::variant<RuleSpec, RuleError>> rules;

@@ -19,6 +19,17 @@ namespace {
 
 using ParentRef = ParentRefSpec;
 
+// RouteHostname is one hostname a route attaches with: as a matching rule
+// (intersected with the listener's), and as the route wrote it (for
+// precedence, which uses the route's own hostnames).
+struct RouteHostname {
+  Host host;
+  std::string written;
+  bool operator<(const RouteHostname& other) const {
+    return std::tie(host, written) < std::tie(other.host, other.written);
+  }
+};
+
 // ParentStatus is one entry of status.parents before rendering.
 struct ParentStatus {
   const ParentRef* parent;
@@ -110,7 +121,7 @@ bool NamespaceAllowed(const GatewayListener& listener, const GatewayModel& gatew
 // Attach decides whether the route attaches to parent, filling attachments
 // with the listeners it attaches to. Returns the Accepted condition.
 ConditionState Attach(const ParentRef& parent, GatewayModel& gateway,
-                      const std::vector<RouteHostname>& hostnames, const std::string& route_ns,
+                      const std::vector<Host>& hostnames, const std::string& route_ns,
                       const NamespaceIndex& namespaces, std::vector<Attachment>& attachments) {
   std::vector<GatewayListener*> candidates;
   for (GatewayListener& listener : gateway.listeners) {
@@ -144,9 +155,9 @@ ConditionState Attach(const ParentRef& parent, GatewayModel& gateway,
     if (hostnames.empty()) {
       attachment.hostnames.insert({listener->hostname, ""});
     } else {
-      for (const RouteHostname& hostname : hostnames) {
-        if (std::optional<Host> shared = Intersect(listener->hostname, hostname.host)) {
-          attachment.hostnames.insert({*shared, hostname.written});
+      for (const Host& hostname : hostnames) {
+        if (std::optional<Host> shared = Intersect(listener->hostname, hostname)) {
+          attachment.hostnames.insert({*shared, hostname.name});
         }
       }
     }
@@ -239,7 +250,7 @@ void TranslateHttpRoute(const HttpRouteSpec& route, const state::ClusterState& s
   if (route.rejection) {
     rejection = ConditionState{false, route.rejection->reason, route.rejection->message};
   }
-  const std::vector<RouteHostname>& hostnames = route.hostnames;
+  const std::vector<Host>& hostnames = route.hostnames;
   std::vector<ParsedRule> rules;
   std::vector<std::string> dropped;
   std::vector<RefIssue> issues;

@@ -57,7 +57,7 @@ TEST(HttpRouteSpecTest, DecodesWhatTranslateReads) {
   EXPECT_EQ(route.parent_refs[0].kind, "Gateway");
   EXPECT_EQ(route.parent_refs[0].ns, "infra");
   ASSERT_EQ(route.hostnames.size(), 1u);
-  EXPECT_EQ(route.hostnames[0].written, "shop.example.com");
+  EXPECT_EQ(route.hostnames[0].name, "shop.example.com");
   ASSERT_EQ(route.rules.size(), 1u);
   const RuleSpec& rule = std::get<RuleSpec>(route.rules[0]);
   ASSERT_EQ(rule.matches.size(), 1u);
@@ -66,6 +66,8 @@ TEST(HttpRouteSpecTest, DecodesWhatTranslateReads) {
   EXPECT_EQ(rule.backends[0].ref.ns, "apps");  // the route's namespace
   EXPECT_EQ(rule.backends[0].ref.port, 8080);
   EXPECT_EQ(rule.backends[0].weight, 3u);
+  EXPECT_FALSE(rule.filters);  // none written: none held
+  EXPECT_FALSE(rule.backends[0].filters);
 }
 
 TEST(HttpRouteSpecTest, NoRulesIsOneRuleMatchingEverything) {
@@ -130,7 +132,8 @@ TEST(HttpRouteSpecTest, MirrorsAndExtensionRefsKeepTheirWrittenOrder) {
       {{"type", "RequestMirror"},
        {"requestMirror", {{"backendRef", {{"name", "shadow"}, {"port", 80}}}, {"percent", 10}}}}};
   const HttpRouteSpec route = DecodeHttpRoute(Route("web", spec), "apps/web");
-  const FiltersSpec& filters = std::get<RuleSpec>(route.rules.at(0)).filters;
+  ASSERT_TRUE(std::get<RuleSpec>(route.rules.at(0)).filters);
+  const FiltersSpec& filters = *std::get<RuleSpec>(route.rules.at(0)).filters;
   EXPECT_TRUE(filters.unresolved_extension);
   ASSERT_EQ(filters.references.size(), 2u);
   ASSERT_TRUE(std::holds_alternative<RefIssue>(filters.references[0]));
@@ -195,8 +198,7 @@ size_t HeapInUse() {
 }
 
 // The reason routes are held decoded: a stored route costs well under its
-// JSON tree (measured: ~1.5 kB against ~2.8 kB for the routes of
-// cluster_scale_bench).
+// JSON tree (measured with glibc: 1,376 bytes against 3,950 for this route).
 TEST(HttpRouteSpecTest, AStoredRouteCostsFarLessThanItsJson) {
   constexpr int kRoutes = 1000;
   std::map<std::string, json> objects;
@@ -221,7 +223,7 @@ TEST(HttpRouteSpecTest, AStoredRouteCostsFarLessThanItsJson) {
   }
   std::cout << "per route: JSON " << json_bytes / kRoutes << " bytes, decoded "
             << decoded_bytes / kRoutes << " bytes\n";
-  EXPECT_LT(decoded_bytes * 5, json_bytes * 3);  // under 60%
+  EXPECT_LT(decoded_bytes * 2, json_bytes);  // under half
 }
 
 }  // namespace

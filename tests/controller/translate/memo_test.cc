@@ -258,9 +258,8 @@ endpoints: [{addresses: [10.0.0.1]}]
 TEST(TranslateMemoTest, ARouteOnTwoHostnamesIsOneSharedObject) {
   Options options;
   state::ClusterState state = testing::LoadYaml(kWorld, &options);
-  state.http_routes.at("apps/uses-a").hostnames = {
-      {*ParseGatewayHostname("a.example.com"), "a.example.com"},
-      {*ParseGatewayHostname("c.example.com"), "c.example.com"}};
+  state.http_routes.at("apps/uses-a").hostnames = {*ParseGatewayHostname("a.example.com"),
+                                                   *ParseGatewayHostname("c.example.com")};
   const Result result = Translate(state, options);
   const SharedValue<ir::VirtualHost>* a = VirtualHostOf(result, "a.example.com");
   const SharedValue<ir::VirtualHost>* c = VirtualHostOf(result, "c.example.com");
