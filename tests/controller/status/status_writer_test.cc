@@ -1,8 +1,6 @@
 // StatusWriter against the in-process test API server.
 #include "controller/status/status_writer.h"
 
-#include <malloc.h>
-
 #include <atomic>
 #include <iostream>
 #include <thread>
@@ -16,11 +14,7 @@
 #include "controller/kube/cluster_informers.h"
 #include "controller/kube/time_format.h"
 #include "tests/apiserver/api_server.h"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-// From the sanitizer runtime (GCC ships no header for it).
-extern "C" size_t __sanitizer_get_current_allocated_bytes();
-#endif
+#include "tests/support/heap_in_use.h"
 
 namespace atrium::status {
 namespace {
@@ -67,16 +61,7 @@ translate::ObjectStatus RouteStatus(bool accepted) {
   return {"HTTPRoute", "default", "web", 1, json{{"parents", json::array({parent})}}};
 }
 
-// HeapInUse is the bytes the program has allocated and not freed: the
-// sanitizer's allocator counts what was asked for, glibc's what it handed
-// out (rounded up to its chunk sizes).
-size_t HeapInUse() {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  return __sanitizer_get_current_allocated_bytes();
-#else
-  return mallinfo2().uordblks;
-#endif
-}
+using ::atrium::testing::HeapInUse;
 
 // The budget of a settled route as HeapInUse counts it: glibc's chunks add
 // a header and round up to 16 bytes (283 bytes measured where the sanitizer

@@ -2,8 +2,6 @@
 
 #include "controller/translate/httproute_spec.h"
 
-#include <malloc.h>
-
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -12,10 +10,7 @@
 #include <variant>
 
 #include "controller/state/cluster_state.h"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#include <sanitizer/allocator_interface.h>
-#endif
+#include "tests/support/heap_in_use.h"
 
 namespace atrium::translate {
 namespace {
@@ -189,13 +184,7 @@ TEST(HttpRouteSpecTest, SameContentIgnoresOnlyTheResourceVersion) {
   EXPECT_FALSE(SameContent(before, DecodeHttpRoute(object, "apps/web")));
 }
 
-size_t HeapInUse() {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  return __sanitizer_get_current_allocated_bytes();
-#else
-  return mallinfo2().uordblks;
-#endif
-}
+using ::atrium::testing::HeapInUse;
 
 // The reason routes are held decoded: a stored route costs well under its
 // JSON tree (measured with glibc: 1,376 bytes against 3,950 for this route).
