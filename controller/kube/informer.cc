@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "base/thread_cache.h"
 #include "controller/state/cluster_state.h"
 
 namespace atrium::kube {
@@ -210,6 +211,7 @@ Informer::WatchOutcome Informer::Watch(const std::stop_token& stop,
       "?watch=true&allowWatchBookmarks=true&resourceVersion=" + EscapeQuery(resource_version()) +
       "&timeoutSeconds=" + std::to_string(timeout_seconds) + SelectorQuery();
   WatchOptions watch_options;
+  watch_options.on_quiet = base::ReleaseThreadCache;
   watch_options.idle_timeout = options_.watch_idle_timeout;
   watch_options.max_duration = std::chrono::seconds(timeout_seconds) + kWatchGrace;
 

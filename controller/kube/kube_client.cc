@@ -119,8 +119,16 @@ size_t OnWatchBody(char* data, size_t size, size_t count, void* user) {
   return state->Deliver(false) ? bytes : 0;
 }
 
+// QuietHook is what Transfer calls when a transfer goes quiet after data
+// came (WatchOptions::on_quiet).
+struct QuietHook {
+  const std::function<void()>* call = nullptr;
+  int after_ms = 0;
+};
+
 // Transfer runs easy on multi until it completes or stop is requested.
-CURLcode Transfer(CURLM* multi, CURL* easy, const std::stop_token& stop, bool* stopped) {
+CURLcode Transfer(CURLM* multi, CURL* easy, const std::stop_token& stop, bool* stopped,
+                  QuietHook quiet = {}) {
   *stopped = false;
   if (stop.stop_requested()) {
     *stopped = true;
@@ -132,6 +140,10 @@ CURLcode Transfer(CURLM* multi, CURL* easy, const std::stop_token& stop, bool* s
     // curl_multi_wakeup is the one multi call that is safe from any thread.
     std::stop_callback wake(stop, [multi] { curl_multi_wakeup(multi); });
     bool done = false;
+    const bool watch_quiet = quiet.call != nullptr && *quiet.call;
+    // Data came since the transfer was last quiet; at the start, what the
+    // thread did before it (an informer's LIST) counts as the first burst.
+    bool active = watch_quiet;
     while (!done) {
       if (stop.stop_requested()) {
         *stopped = true;
@@ -152,7 +164,15 @@ CURLcode Transfer(CURLM* multi, CURL* easy, const std::stop_token& stop, bool* s
         }
       }
       if (done) break;
-      curl_multi_poll(multi, nullptr, 0, kPollMilliseconds, nullptr);
+      int ready = 0;
+      const int timeout_ms = watch_quiet && active ? quiet.after_ms : kPollMilliseconds;
+      curl_multi_poll(multi, nullptr, 0, timeout_ms, &ready);
+      if (ready > 0) {
+        active = true;
+      } else if (watch_quiet && active) {
+        (*quiet.call)();
+        active = false;
+      }
     }
   }
   curl_multi_remove_handle(multi, easy);
@@ -407,7 +427,8 @@ WatchResult KubeClient::Watch(const std::string& path, const LineHandler& on_lin
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.idle_timeout.count()));
   }
   bool stopped = false;
-  CURLcode result = Transfer(connection.multi, easy, stop, &stopped);
+  CURLcode result = Transfer(connection.multi, easy, stop, &stopped,
+                             {&options.on_quiet, static_cast<int>(options.quiet_after.count())});
   long connects = 0;
   curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
   {

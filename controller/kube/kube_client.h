@@ -81,6 +81,14 @@ struct WatchOptions {
   // Upper bound on the whole stream (zero: none). Watches should also ask
   // the server to end them with timeoutSeconds.
   std::chrono::milliseconds max_duration{0};
+  // Called on the watching thread when the stream goes quiet (no data for
+  // quiet_after) after data came, and once when it is quiet at the start:
+  // the end of a burst of events, or of the LIST before the watch. Informers
+  // give back their allocator cache there (base::ReleaseThreadCache): each
+  // of ten informer threads otherwise kept 0.15-1.2 MB of freed memory
+  // parked between bursts. Empty: nothing is called.
+  std::function<void()> on_quiet;
+  std::chrono::milliseconds quiet_after{200};
 };
 
 // WatchEnd says why Watch returned.

@@ -294,6 +294,69 @@ TEST_F(KubeClientTest, WatchDeliversLinesAndStopsPromptly) {
   EXPECT_EQ(result.lines, 1u);
 }
 
+// A watch calls on_quiet once when it starts quiet and once at the end of
+// each burst of events, never while it idles: where an informer's thread
+// gives its allocator cache back.
+TEST_F(KubeClientTest, WatchCallsOnQuietAfterEachBurst) {
+  KubeClient client(ConfigFor(api_));
+  std::stop_source stop;
+  std::mutex mutex;
+  std::condition_variable changed;
+  size_t lines = 0;
+  size_t quiet_calls = 0;
+  size_t lines_at_last_quiet = 0;
+  WatchOptions options;
+  options.quiet_after = milliseconds(50);
+  options.on_quiet = [&] {
+    std::lock_guard lock(mutex);
+    ++quiet_calls;
+    lines_at_last_quiet = lines;
+    changed.notify_all();
+  };
+  auto watch = std::async(std::launch::async, [&] {
+    return client.Watch(
+        "/api/v1/namespaces/default/services?watch=true&resourceVersion=" +
+            std::to_string(api_.resource_version()),
+        [&](std::string_view) {
+          std::lock_guard lock(mutex);
+          ++lines;
+          changed.notify_all();
+          return true;
+        },
+        stop.get_token(), options);
+  });
+  // Stops the watch however the test ends (an ASSERT returns early).
+  struct StopOnExit {
+    std::stop_source& stop;
+    ~StopOnExit() { stop.request_stop(); }
+  } stop_on_exit{stop};
+  auto wait_for = [&](auto done) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, seconds(10), done);
+  };
+  ASSERT_TRUE(wait_for([&] { return quiet_calls == 1; }))  // quiet from the start
+      << quiet_calls << " quiet calls";
+  for (size_t burst = 1; burst <= 2; ++burst) {
+    for (int i = 0; i < 3; ++i) {
+      const std::string name = "s" + std::to_string(burst) + "-" + std::to_string(i);
+      ASSERT_TRUE(api_.Create({{"apiVersion", "v1"},
+                               {"kind", "Service"},
+                               {"metadata", {{"name", name}, {"namespace", "default"}}},
+                               {"spec", {{"ports", {{{"port", 80}}}}}}})
+                      .ok());
+    }
+    ASSERT_TRUE(wait_for([&] { return lines == burst * 3 && lines_at_last_quiet == lines; }))
+        << "burst " << burst << ": " << lines << " lines, " << quiet_calls << " quiet calls";
+    std::lock_guard lock(mutex);
+    // One call per burst, at most: creations a poll apart may split one.
+    EXPECT_LE(quiet_calls, 1 + burst * 3);
+    EXPECT_GE(quiet_calls, 1 + burst);
+  }
+  stop.request_stop();
+  ASSERT_EQ(watch.wait_for(seconds(5)), std::future_status::ready);
+  EXPECT_EQ(watch.get().end, WatchEnd::kStopped);
+}
+
 TEST_F(KubeClientTest, WatchEndsWhenTheServerEndsTheStream) {
   KubeClient client(ConfigFor(api_));
   WatchResult result = client.Watch(
