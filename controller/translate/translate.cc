@@ -22,13 +22,19 @@ namespace {
 // emit them in key order ("namespace/name"), which is that order unless a
 // namespace holds a character below '/' ("a-b" < "a", but "a-b/x" < "a/y"):
 // a pass over thousands of routes costs one linear check.
-void SortByName(std::vector<ObjectStatus>& statuses) {
+void SortByName(std::vector<ObjectStatus>::iterator begin,
+                std::vector<ObjectStatus>::iterator end) {
   auto before = [](const ObjectStatus& a, const ObjectStatus& b) {
     return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
   };
-  if (!std::is_sorted(statuses.begin(), statuses.end(), before)) {
-    std::sort(statuses.begin(), statuses.end(), before);
-  }
+  if (!std::is_sorted(begin, end, before)) std::sort(begin, end, before);
+}
+
+// AppendSorted moves statuses of one kind, sorted by name, to the end of
+// out.
+void AppendSorted(std::vector<ObjectStatus>& statuses, std::vector<ObjectStatus>& out) {
+  SortByName(statuses.begin(), statuses.end());
+  std::move(statuses.begin(), statuses.end(), std::back_inserter(out));
 }
 
 // The statuses are ordered by kind, then namespace and name (DiffStatuses
@@ -45,30 +51,42 @@ Result Translate(const state::ClusterState& state, const Options& options, Trans
   ReferenceGrantIndex grants(state.reference_grants, problems);
   NamespaceIndex namespaces(state.namespaces, problems);
   ConfigDraft draft;
-  // Each translator emits the statuses of one kind.
-  std::vector<ObjectStatus> gateway_statuses;
+  // Each translator emits the statuses of one kind; the HTTPRoutes' (nearly
+  // all of them) go straight into the result, so that a pass does not hold
+  // thousands twice. Gateways' come first in the result but are rendered
+  // after the routes counted their attachments: their places are kept.
+  std::vector<ObjectStatus>& statuses = result.statuses;
   std::vector<ObjectStatus> class_statuses;
-  std::vector<ObjectStatus> route_statuses;
+  std::vector<ObjectStatus> gateway_statuses;
   std::vector<ObjectStatus> ingress_statuses;
 
   // Order matters: Gateways claim sockets before routes attach to them, and
   // before the implicit Ingress listener joins (or cannot join) port 80.
   GatewayModels gateways =
       TranslateGateways(state, options, grants, draft, class_statuses, problems);
-  TranslateHttpRoutes(state, options, services, grants, namespaces, gateways, draft, route_statuses,
+  statuses.reserve(gateways.size() + class_statuses.size() + state.http_routes.size() +
+                   state.ingresses.size());
+  statuses.resize(gateways.size());
+  AppendSorted(class_statuses, statuses);
+  const size_t routes_begin = statuses.size();
+  TranslateHttpRoutes(state, options, services, grants, namespaces, gateways, draft, statuses,
                       problems, memo != nullptr ? &memo->http_routes : nullptr);
+  SortByName(statuses.begin() + static_cast<std::ptrdiff_t>(routes_begin), statuses.end());
   GatewayStatuses(gateways, gateway_statuses);
+  SortByName(gateway_statuses.begin(), gateway_statuses.end());
+  if (gateway_statuses.size() == gateways.size()) {  // one per Gateway: into their places
+    std::move(gateway_statuses.begin(), gateway_statuses.end(), statuses.begin());
+  } else {
+    statuses.erase(statuses.begin(),
+                   statuses.begin() + static_cast<std::ptrdiff_t>(gateways.size()));
+    statuses.insert(statuses.begin(), std::make_move_iterator(gateway_statuses.begin()),
+                    std::make_move_iterator(gateway_statuses.end()));
+  }
   TranslateIngresses(state, options, services, draft, ingress_statuses, problems);
+  AppendSorted(ingress_statuses, statuses);
 
   result.config =
       BuildRouteConfig(std::move(draft), memo != nullptr ? &memo->virtual_hosts : nullptr);
-  result.statuses.reserve(gateway_statuses.size() + class_statuses.size() + route_statuses.size() +
-                          ingress_statuses.size());
-  for (std::vector<ObjectStatus>* kind :
-       {&gateway_statuses, &class_statuses, &route_statuses, &ingress_statuses}) {
-    SortByName(*kind);
-    std::move(kind->begin(), kind->end(), std::back_inserter(result.statuses));
-  }
   result.problems = problems.Take();
   return result;
 }
