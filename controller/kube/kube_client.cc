@@ -74,6 +74,7 @@ struct WatchState {
   std::string error_body;
   bool aborted = false;
   uint64_t lines = 0;
+  uint64_t received = 0;  // body bytes of a 200 response
 
   // Deliver hands every complete line in buffer to on_line; false when
   // on_line asked to stop.
@@ -115,15 +116,19 @@ size_t OnWatchBody(char* data, size_t size, size_t count, void* user) {
     if (state->error_body.size() < kMaxErrorBody) state->error_body.append(data, bytes);
     return bytes;
   }
+  state->received += bytes;
   state->buffer.append(data, bytes);
   return state->Deliver(false) ? bytes : 0;
 }
 
 // QuietHook is what Transfer calls when a transfer goes quiet after data
-// came (WatchOptions::on_quiet).
+// came (WatchOptions::on_quiet). Data is told by progress, a count of
+// bytes received, not by what poll reports: curl_multi_perform may read
+// data that came after a poll returned.
 struct QuietHook {
   const std::function<void()>* call = nullptr;
-  int after_ms = 0;
+  std::chrono::milliseconds after{0};
+  const uint64_t* progress = nullptr;
 };
 
 // Transfer runs easy on multi until it completes or stop is requested.
@@ -140,10 +145,12 @@ CURLcode Transfer(CURLM* multi, CURL* easy, const std::stop_token& stop, bool* s
     // curl_multi_wakeup is the one multi call that is safe from any thread.
     std::stop_callback wake(stop, [multi] { curl_multi_wakeup(multi); });
     bool done = false;
-    const bool watch_quiet = quiet.call != nullptr && *quiet.call;
+    const bool watch_quiet = quiet.call != nullptr && *quiet.call && quiet.progress != nullptr;
     // Data came since the transfer was last quiet; at the start, what the
     // thread did before it (an informer's LIST) counts as the first burst.
     bool active = watch_quiet;
+    uint64_t seen = watch_quiet ? *quiet.progress : 0;
+    auto last_data = std::chrono::steady_clock::now();
     while (!done) {
       if (stop.stop_requested()) {
         *stopped = true;
@@ -164,15 +171,26 @@ CURLcode Transfer(CURLM* multi, CURL* easy, const std::stop_token& stop, bool* s
         }
       }
       if (done) break;
-      int ready = 0;
-      const int timeout_ms = watch_quiet && active ? quiet.after_ms : kPollMilliseconds;
-      curl_multi_poll(multi, nullptr, 0, timeout_ms, &ready);
-      if (ready > 0) {
-        active = true;
-      } else if (watch_quiet && active) {
-        (*quiet.call)();
-        active = false;
+      int timeout_ms = kPollMilliseconds;
+      if (watch_quiet) {
+        const auto now = std::chrono::steady_clock::now();
+        if (*quiet.progress != seen) {
+          seen = *quiet.progress;
+          last_data = now;
+          active = true;
+        }
+        if (active) {
+          const auto quiet_for =
+              std::chrono::duration_cast<std::chrono::milliseconds>(now - last_data);
+          if (quiet_for >= quiet.after) {
+            (*quiet.call)();
+            active = false;
+          } else {
+            timeout_ms = static_cast<int>((quiet.after - quiet_for).count());
+          }
+        }
       }
+      curl_multi_poll(multi, nullptr, 0, timeout_ms, nullptr);
     }
   }
   curl_multi_remove_handle(multi, easy);
@@ -428,7 +446,7 @@ WatchResult KubeClient::Watch(const std::string& path, const LineHandler& on_lin
   }
   bool stopped = false;
   CURLcode result = Transfer(connection.multi, easy, stop, &stopped,
-                             {&options.on_quiet, static_cast<int>(options.quiet_after.count())});
+                             {&options.on_quiet, options.quiet_after, &state.received});
   long connects = 0;
   curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
   {
