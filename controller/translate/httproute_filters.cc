@@ -11,16 +11,8 @@
 namespace atrium::translate {
 namespace {
 
-constexpr std::string_view kMethods[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
-                                         "CONNECT", "OPTIONS", "TRACE", "PATCH"};
-
 [[noreturn]] void Unsupported(const std::string& message) {
   throw RuleError{"UnsupportedValue", message};
-}
-
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
 }
 
 ir::HeaderModifier ParseHeaderModifier(const nlohmann::json& modifier, const std::string& path) {
@@ -28,7 +20,7 @@ ir::HeaderModifier ParseHeaderModifier(const nlohmann::json& modifier, const std
   std::set<std::string> names;  // lowercase: one action per header name
   auto claim = [&](const std::string& name, const std::string& field_path) {
     if (!IsHeaderName(name)) Unsupported(field_path + ": \"" + name + "\" is not a header name");
-    if (!names.insert(Lower(name)).second) {
+    if (!names.insert(LowerAscii(name)).second) {
       Unsupported(field_path + ": header \"" + name + "\" has more than one action");
     }
   };
@@ -204,8 +196,7 @@ ir::Cors ParseCors(const nlohmann::json& cors, const std::string& path) {
   }
   result.allow_methods = StringList(cors, "allowMethods", path);
   for (const std::string& method : result.allow_methods) {
-    if (method != "*" &&
-        std::find(std::begin(kMethods), std::end(kMethods), method) == std::end(kMethods)) {
+    if (method != "*" && !IsHttpMethod(method)) {
       Unsupported(StrCat(path, ".allowMethods: unsupported method \"", method, "\""));
     }
   }
@@ -236,6 +227,17 @@ bool IsHeaderName(std::string_view name) {
     if (!token) return false;
   }
   return true;
+}
+
+bool IsHttpMethod(std::string_view method) {
+  constexpr std::string_view kMethods[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                           "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  return std::find(std::begin(kMethods), std::end(kMethods), method) != std::end(kMethods);
+}
+
+std::string LowerAscii(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
 }
 
 bool IsHeaderValue(std::string_view value) {

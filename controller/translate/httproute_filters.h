@@ -26,6 +26,13 @@ FiltersSpec DecodeFilters(const nlohmann::json& filters, const std::string& path
 // IsHeaderName tells whether name is an RFC 9110 token.
 bool IsHeaderName(std::string_view name);
 
+// IsHttpMethod tells whether method is one the Gateway API's HTTPMethod
+// enumerates (route matches and CORS allowMethods).
+bool IsHttpMethod(std::string_view method);
+
+// LowerAscii lowercases text (header names compare case-insensitively).
+std::string LowerAscii(std::string text);
+
 // IsHeaderValue tells whether value can be sent as a field value (no CR, LF
 // or NUL: nothing that could split or smuggle a header).
 bool IsHeaderValue(std::string_view value);

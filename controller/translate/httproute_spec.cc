@@ -15,8 +15,6 @@
 namespace atrium::translate {
 namespace {
 
-constexpr std::string_view kMethods[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
-                                         "CONNECT", "OPTIONS", "TRACE", "PATCH"};
 constexpr int64_t kMaxWeight = 1000000;
 
 [[noreturn]] void Unsupported(const std::string& message) {
@@ -60,11 +58,6 @@ ir::ValueMatchKind ParseValueMatchKind(const std::string& type, const std::strin
   Unsupported(path + ".type: unsupported match type \"" + type + "\"");
 }
 
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 ir::RouteMatch DecodeMatch(const nlohmann::json& match, const std::string& path,
                            std::vector<RegexCheck>& regexes) {
   ir::RouteMatch result;
@@ -99,7 +92,7 @@ ir::RouteMatch DecodeMatch(const nlohmann::json& match, const std::string& path,
     if (header.kind == ir::ValueMatchKind::kRegularExpression) {
       regexes.push_back({item_path + ".value", header.value});
     }
-    if (header_names.insert(Lower(header.name)).second) result.headers.push_back(header);
+    if (header_names.insert(LowerAscii(header.name)).second) result.headers.push_back(header);
   }
   std::set<std::string> query_names;
   const nlohmann::json& queries = Array(match, "queryParams", path);
@@ -116,7 +109,7 @@ ir::RouteMatch DecodeMatch(const nlohmann::json& match, const std::string& path,
     if (query_names.insert(query.name).second) result.query_params.push_back(query);
   }
   if (std::optional<std::string> method = OptString(match, "method", path)) {
-    if (std::find(std::begin(kMethods), std::end(kMethods), *method) == std::end(kMethods)) {
+    if (!IsHttpMethod(*method)) {
       Unsupported(path + ".method: unsupported method \"" + *method + "\"");
     }
     result.method = *method;

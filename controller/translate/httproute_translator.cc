@@ -17,8 +17,6 @@
 namespace atrium::translate {
 namespace {
 
-using ParentRef = ParentRefSpec;
-
 // RouteHostname is one hostname a route attaches with: as a matching rule
 // (intersected with the listener's), and as the route wrote it (for
 // precedence, which uses the route's own hostnames).
@@ -32,7 +30,7 @@ struct RouteHostname {
 
 // ParentStatus is one entry of status.parents before rendering.
 struct ParentStatus {
-  const ParentRef* parent;
+  const ParentRefSpec* parent;
   ConditionState accepted;
   ConditionState resolved_refs;
   std::optional<std::string> partially_invalid;  // the PartiallyInvalid message
@@ -60,7 +58,7 @@ class StatusDocuments {
       add(condition.message);
     };
     for (const ParentStatus& entry : parents) {
-      const ParentRef& parent = *entry.parent;
+      const ParentRefSpec& parent = *entry.parent;
       add(parent.group);
       add(parent.kind);
       add(parent.name);
@@ -120,7 +118,7 @@ bool NamespaceAllowed(const GatewayListener& listener, const GatewayModel& gatew
 
 // Attach decides whether the route attaches to parent, filling attachments
 // with the listeners it attaches to. Returns the Accepted condition.
-ConditionState Attach(const ParentRef& parent, GatewayModel& gateway,
+ConditionState Attach(const ParentRefSpec& parent, GatewayModel& gateway,
                       const std::vector<Host>& hostnames, const std::string& route_ns,
                       const NamespaceIndex& namespaces, std::vector<Attachment>& attachments) {
   std::vector<GatewayListener*> candidates;
@@ -231,13 +229,14 @@ void TranslateHttpRoute(const HttpRouteSpec& route, const state::ClusterState& s
                         std::vector<ObjectStatus>& statuses, ProblemList& problems,
                         StatusDocuments& documents, HttpRouteOutcome& outcome) {
   const ObjectMeta& meta = route.meta;
-  std::vector<const ParentRef*> ours;
-  for (const ParentRef& parent : route.parent_refs) {
+  std::vector<const ParentRefSpec*> ours;
+  for (const ParentRefSpec& parent : route.parent_refs) {
     if (parent.group != kGatewayGroup || parent.kind != "Gateway") continue;
     std::string key = parent.ns + "/" + parent.name;
     if (gateways.contains(key)) {
-      bool duplicate = std::any_of(ours.begin(), ours.end(),
-                                   [&](const ParentRef* p) { return p->SameAsWritten(parent); });
+      bool duplicate = std::any_of(ours.begin(), ours.end(), [&](const ParentRefSpec* p) {
+        return p->SameAsWritten(parent);
+      });
       if (!duplicate) ours.push_back(&parent);
     } else if (!state.gateways.contains(key)) {
       problems.Add(state::kHttpRoute, meta.ns, meta.name,
@@ -298,8 +297,8 @@ void TranslateHttpRoute(const HttpRouteSpec& route, const state::ClusterState& s
 
   std::set<const GatewayListener*> counted;
   std::vector<ParentStatus> parents;
-  for (const ParentRef* parent_ref : ours) {
-    const ParentRef& parent = *parent_ref;
+  for (const ParentRefSpec* parent_ref : ours) {
+    const ParentRefSpec& parent = *parent_ref;
     const std::string gateway_key = parent.ns + "/" + parent.name;
     GatewayModel& gateway = gateways.at(gateway_key);
     std::vector<Attachment> attachments;
