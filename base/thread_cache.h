@@ -10,8 +10,15 @@
 // the system. Call it where a thread goes idle after such a burst, never on
 // a hot path. Without tcmalloc (glibc, sanitizers) it does nothing.
 
+#include <cstddef>
+
 namespace atrium::base {
 
 void ReleaseThreadCache();
+
+// LimitThreadCaches caps what all threads' caches together may hold (tcmalloc
+// allows 32 MB by default). Call it once, before the threads start. The
+// environment's TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES, when set, wins.
+void LimitThreadCaches(std::size_t total_bytes);
 
 }  // namespace atrium::base

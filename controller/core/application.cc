@@ -6,6 +6,7 @@
 
 #include <prometheus/registry.h>
 
+#include "base/free_memory.h"
 #include "base/log.h"
 #include "controller/admin/admin_server.h"
 #include "controller/admin/control_plane_metrics.h"
@@ -143,6 +144,7 @@ std::string Application::Start() {
   reconciler_options.translate.certificate_error = tls::CertificateError;
   reconciler_options.holdoff = config_.reconcile_holdoff;
   reconciler_options.max_holdoff = config_.reconcile_max_holdoff;
+  reconciler_options.on_quiet = base::ReleaseFreeMemory;
   parts.reconciler =
       std::make_unique<Reconciler>(reconciler_options, parts.publisher, &parts.metrics);
   server::ProxyServer* proxy = parts.proxy.get();

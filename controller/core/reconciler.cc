@@ -278,6 +278,7 @@ void Reconciler::Loop() {
   while (true) {
     Input input;
     bool synced = false;
+    bool quiet = false;
     {
       std::unique_lock lock(mutex_);
       auto has_input = [this] {
@@ -285,18 +286,26 @@ void Reconciler::Loop() {
       };
       if (dirty_ && synced_) {
         changed_.wait_until(lock, ReconcileDue(), has_input);
+      } else if (quiet_due_) {
+        quiet = !changed_.wait_for(lock, options_.quiet_after, has_input);
       } else {
         changed_.wait(lock, has_input);
       }
       if (stopping_) return;
-      input = std::exchange(input_, Input{});
+      if (!quiet) input = std::exchange(input_, Input{});
       synced = synced_;
+    }
+    if (quiet) {
+      quiet_due_ = false;
+      options_.on_quiet();
+      continue;
     }
     Apply(std::move(input));
     if (!dirty_ || !synced || Clock::now() < ReconcileDue()) continue;
     dirty_ = false;
     std::optional<Clock::time_point> first_change = std::exchange(first_change_, std::nullopt);
     ReconcileOnce(first_change);
+    quiet_due_ = options_.on_quiet != nullptr;
     std::lock_guard lock(mutex_);
     ++reconciles_;
     changed_.notify_all();

@@ -57,6 +57,13 @@ struct ReconcilerOptions {
   std::chrono::milliseconds holdoff{2};
   // ...but never longer than this after the first change of a burst.
   std::chrono::milliseconds max_holdoff{50};
+  // Called on the reconciler thread once no change has come for quiet_after
+  // since the last pass (once per quiet period). Atrium gives the allocator's
+  // free pages back to the system there (base::ReleaseFreeMemory): a pass
+  // over thousands of routes leaves megabytes of free spans that would
+  // otherwise stay resident until the next burst.
+  std::function<void()> on_quiet;
+  std::chrono::milliseconds quiet_after{200};
 };
 
 // ListenerSync binds the sockets a newly published table needs and returns
@@ -182,6 +189,7 @@ class Reconciler {
   state::ClusterState state_;
   std::vector<std::string> source_problems_;
   bool dirty_ = false;
+  bool quiet_due_ = false;  // a pass ran since on_quiet was last called
   std::optional<Clock::time_point> first_change_;
   Clock::time_point last_change_;
   bool isolated_ = false;  // the dirty period began a hold-off after the change before it

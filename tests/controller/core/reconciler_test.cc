@@ -1,6 +1,8 @@
 #include "controller/core/reconciler.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -175,6 +177,40 @@ TEST_F(ReconcilerTest, ReplaceStateSwapsTheWorld) {
   world.http_routes.clear();
   reconciler_.ReplaceState(world, {});
   EXPECT_TRUE(reconciler_.WaitForGeneration(2, kWait));
+}
+
+// on_quiet (where atrium gives free memory back) runs once after each pass
+// that is followed by quiet, never while nothing happens.
+TEST(ReconcilerQuietTest, OnQuietRunsOnceAfterEachPassWhenQuiet) {
+  std::mutex mutex;
+  std::condition_variable called;
+  int calls = 0;
+  ReconcilerOptions options;
+  options.quiet_after = milliseconds(20);
+  options.on_quiet = [&] {
+    std::lock_guard lock(mutex);
+    ++calls;
+    called.notify_all();
+  };
+  auto calls_reach = [&](int count, milliseconds timeout) {
+    std::unique_lock lock(mutex);
+    return called.wait_for(lock, timeout, [&] { return calls >= count; });
+  };
+  table::TablePublisher publisher;
+  Reconciler reconciler(options, publisher, nullptr);
+  reconciler.Upsert(state::kGatewayClass, GatewayClass());
+  reconciler.Upsert(state::kGateway, Gateway());
+  reconciler.Upsert(state::kHttpRoute, Route("/"));
+  reconciler.SetSynced(true);
+  reconciler.Start();
+  ASSERT_TRUE(reconciler.WaitForGeneration(1, kWait));
+  EXPECT_TRUE(calls_reach(1, kWait));
+  EXPECT_FALSE(calls_reach(2, kQuiet));
+  reconciler.Upsert(state::kHttpRoute, Route("/v2"));
+  EXPECT_TRUE(reconciler.WaitForGeneration(2, kWait));
+  EXPECT_TRUE(calls_reach(2, kWait));
+  EXPECT_FALSE(calls_reach(3, kQuiet));
+  reconciler.Stop();
 }
 
 }  // namespace
