@@ -164,18 +164,18 @@ nlohmann::json RouteJson(const Route& route) {
   }
   result["backends"] = std::move(backends);
   if (route.direct_status != 0) result["direct_status"] = route.direct_status;
-  if (route.timeouts.request_ms || route.timeouts.backend_request_ms) {
+  if (route.timeouts) {
     nlohmann::json timeouts = nlohmann::json::object();
-    if (route.timeouts.request_ms) timeouts["request_ms"] = *route.timeouts.request_ms;
-    if (route.timeouts.backend_request_ms) {
-      timeouts["backend_request_ms"] = *route.timeouts.backend_request_ms;
+    if (route.timeouts->request_ms) timeouts["request_ms"] = *route.timeouts->request_ms;
+    if (route.timeouts->backend_request_ms) {
+      timeouts["backend_request_ms"] = *route.timeouts->backend_request_ms;
     }
     result["timeouts"] = std::move(timeouts);
   }
-  if (route.retry != Retry{}) {
-    result["retry"] = {{"codes", route.retry.codes},
-                       {"attempts", route.retry.attempts},
-                       {"backoff_ms", route.retry.backoff_ms}};
+  if (route.retry) {
+    result["retry"] = {{"codes", route.retry->codes},
+                       {"attempts", route.retry->attempts},
+                       {"backoff_ms", route.retry->backoff_ms}};
   }
   return result;
 }

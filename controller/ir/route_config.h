@@ -186,8 +186,10 @@ struct Route {
   // direct_status != 0 answers every request with that status (e.g. 500 when
   // the rule has no valid backend at all) instead of forwarding.
   int direct_status = 0;
-  Timeouts timeouts;
-  Retry retry;
+  // Boxed, unset when the rule sets none (nearly all do not): 16 bytes a
+  // route instead of 72. Never set to the defaults, so == compares them.
+  BoxedOptional<Timeouts> timeouts;
+  BoxedOptional<Retry> retry;
   bool operator==(const Route&) const = default;
 };
 

@@ -38,8 +38,8 @@ struct ParsedRule {
   ir::Filters filters;
   std::vector<ir::Backend> backends;
   int direct_status = 0;
-  ir::Timeouts timeouts;
-  ir::Retry retry;
+  BoxedOptional<ir::Timeouts> timeouts;
+  BoxedOptional<ir::Retry> retry;
 };
 
 // ResolveRule resolves a decoded rule. Throws RuleError when one of its

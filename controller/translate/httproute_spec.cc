@@ -136,31 +136,35 @@ void DecodeTimeouts(const nlohmann::json& rule, const std::string& path, RuleSpe
     Unsupported(timeouts_path + ": backendRequest must not be longer than request");
   }
   // A zero duration disables the timeout; the IR leaves it unset.
-  if (request && *request > 0) out.timeouts.request_ms = request;
-  if (backend && *backend > 0) out.timeouts.backend_request_ms = backend;
+  ir::Timeouts decoded;
+  if (request && *request > 0) decoded.request_ms = request;
+  if (backend && *backend > 0) decoded.backend_request_ms = backend;
+  if (decoded != ir::Timeouts{}) out.timeouts = std::move(decoded);
 }
 
 void DecodeRetry(const nlohmann::json& rule, const std::string& path, RuleSpec& out) {
   const nlohmann::json* retry = Member(rule, "retry", path);
   if (retry == nullptr) return;
   std::string retry_path = Path(path, "retry");
+  ir::Retry decoded;
   const nlohmann::json& codes = Array(*retry, "codes", retry_path);
   for (size_t i = 0; i < codes.size(); ++i) {
     std::string code_path = Path(Path(retry_path, "codes"), i);
     if (!codes[i].is_number_integer()) throw InputError(code_path + ": expected integer");
     int64_t code = codes[i].get<int64_t>();
     if (code < 400 || code > 599) Unsupported(code_path + ": retry codes must be 400 to 599");
-    if (std::find(out.retry.codes.begin(), out.retry.codes.end(), code) == out.retry.codes.end()) {
-      out.retry.codes.push_back(static_cast<int>(code));
+    if (std::find(decoded.codes.begin(), decoded.codes.end(), code) == decoded.codes.end()) {
+      decoded.codes.push_back(static_cast<int>(code));
     }
   }
   // Unspecified attempts: one retry (the spec leaves the default to us).
   int64_t attempts = OptInt(*retry, "attempts", retry_path).value_or(1);
   if (attempts < 0 || attempts > 100) Unsupported(retry_path + ".attempts: must be 0 to 100");
-  out.retry.attempts = static_cast<int>(attempts);
+  decoded.attempts = static_cast<int>(attempts);
   if (std::optional<int64_t> backoff = DecodeDuration(*retry, "backoff", retry_path)) {
-    out.retry.backoff_ms = *backoff;
+    decoded.backoff_ms = *backoff;
   }
+  if (decoded != ir::Retry{}) out.retry = std::move(decoded);
 }
 
 // DecodeOptionalFilters decodes the filters of a rule or backendRef at

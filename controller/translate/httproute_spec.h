@@ -108,8 +108,8 @@ struct RuleSpec {
   std::vector<RegexCheck> regexes;
   BoxedOptional<FiltersSpec> filters;
   std::vector<BackendSpec> backends;
-  ir::Timeouts timeouts;
-  ir::Retry retry;
+  BoxedOptional<ir::Timeouts> timeouts;  // unset: none (as ir::Route)
+  BoxedOptional<ir::Retry> retry;
   bool operator==(const RuleSpec&) const = default;
 };
 

@@ -60,6 +60,11 @@ struct BackendTarget {
   const std::string& app_protocol() const { return backend->app_protocol; }
 };
 
+// What a route that sets no timeouts or retries has (ir::Route leaves them
+// unset).
+inline const ir::Timeouts kNoTimeouts{};
+inline const ir::Retry kNoRetry{};
+
 // RouteAction is what a matched request needs: immutable, shared, and kept
 // alive by the request (not by the table) once Lookup returns. The route is
 // translate's object itself, shared with the configuration rather than
@@ -76,8 +81,8 @@ struct RouteAction {
   const ir::Filters& filters() const { return route->filters; }
   // != 0: answer with this status, do not forward.
   int direct_status() const { return route->direct_status; }
-  const ir::Timeouts& timeouts() const { return route->timeouts; }
-  const ir::Retry& retry() const { return route->retry; }
+  const ir::Timeouts& timeouts() const { return route->timeouts ? *route->timeouts : kNoTimeouts; }
+  const ir::Retry& retry() const { return route->retry ? *route->retry : kNoRetry; }
   // The match that selected this action (rewrites).
   const ir::PathMatch& path_match() const { return route->match.path; }
 };

@@ -517,6 +517,9 @@ spec:
   - matches: [{path: {value: /timeouts}}]
     timeouts: {request: 1s, backendRequest: 2s}
     backendRefs: [{name: v1, port: 8080}]
+  - matches: [{path: {value: /zero}}]
+    timeouts: {request: 0s, backendRequest: 0s}
+    backendRefs: [{name: v1, port: 8080}]
 )");
   const ir::Route* api = Served(result.config, Get("h", "/api/x"));
   ASSERT_NE(api, nullptr);
@@ -544,11 +547,13 @@ spec:
   ASSERT_TRUE(api->backends[0].filters.request_headers.has_value());
   EXPECT_EQ(api->backends[0].filters.request_headers->add,
             (std::vector<ir::Header>{{"X-Backend", "v1"}}));
-  EXPECT_EQ(api->timeouts.request_ms, 10000);
-  EXPECT_EQ(api->timeouts.backend_request_ms, 2000);
-  EXPECT_EQ(api->retry.codes, (std::vector<int>{503, 502}));
-  EXPECT_EQ(api->retry.attempts, 3);
-  EXPECT_EQ(api->retry.backoff_ms, 100);
+  ASSERT_TRUE(api->timeouts.has_value());
+  EXPECT_EQ(api->timeouts->request_ms, 10000);
+  EXPECT_EQ(api->timeouts->backend_request_ms, 2000);
+  ASSERT_TRUE(api->retry.has_value());
+  EXPECT_EQ(api->retry->codes, (std::vector<int>{503, 502}));
+  EXPECT_EQ(api->retry->attempts, 3);
+  EXPECT_EQ(api->retry->backoff_ms, 100);
   // A header value that would split the request is refused.
   EXPECT_EQ(ServedName(result.config, Get("h", "/bad-header")), "404");
   // backendRequest longer than request: the rule is dropped.
@@ -556,6 +561,13 @@ spec:
   const ir::Route* ext = Served(result.config, Get("h", "/ext"));
   ASSERT_NE(ext, nullptr);
   EXPECT_EQ(ext->direct_status, 500);
+  // A rule without timeouts or retry, or with zero (disabled) timeouts,
+  // carries none: unset, not boxed defaults.
+  EXPECT_FALSE(ext->timeouts.has_value());
+  EXPECT_FALSE(ext->retry.has_value());
+  const ir::Route* zero = Served(result.config, Get("h", "/zero"));
+  ASSERT_NE(zero, nullptr);
+  EXPECT_FALSE(zero->timeouts.has_value());
   EXPECT_EQ(ConditionOf(result, "f", "ResolvedRefs"), "False/InvalidKind");
   EXPECT_EQ(ConditionOf(result, "f", "PartiallyInvalid"), "True/UnsupportedValue");
 }

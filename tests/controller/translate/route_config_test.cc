@@ -150,8 +150,8 @@ TEST(RouteConfigTest, ToJsonRendersEverythingButPrivateKeys) {
   Route& route = config.listeners[0].virtual_hosts[0].Mutable().routes[0].Mutable();
   route.match.method = "GET";
   route.match.headers.push_back({ValueMatchKind::kRegularExpression, "x", "a.*"});
-  route.timeouts.request_ms = 1500;
-  route.retry.attempts = 2;
+  route.timeouts = ir::Timeouts{.request_ms = 1500};
+  route.retry = ir::Retry{.attempts = 2};
   route.direct_status = 503;
   nlohmann::json json = ToJson(config);
   std::string text = json.dump();

@@ -287,10 +287,10 @@ TEST_F(ProxyRoutingTest, RouteTimeoutsAre504) {
   });
   ir::Route request_timeout =
       PrefixRoute("t1", "/request", {MakeBackend("ns/slow:80", {slow.port()})});
-  request_timeout.timeouts.request_ms = 200;
+  request_timeout.timeouts = ir::Timeouts{.request_ms = 200};
   ir::Route backend_timeout =
       PrefixRoute("t2", "/backend", {MakeBackend("ns/slow:80", {slow.port()})});
-  backend_timeout.timeouts.backend_request_ms = 200;
+  backend_timeout.timeouts = ir::Timeouts{.backend_request_ms = 200};
   proxy_->Publish(Config({Host("", {request_timeout, backend_timeout})}));
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(Status(Get("/request")), 504);
