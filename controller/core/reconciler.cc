@@ -394,7 +394,7 @@ void Reconciler::ReconcileOnce(std::optional<Clock::time_point> first_change) {
   if (status_sink_) {
     // report_ is the previous pass's (only this thread replaces it).
     status_sink_(translate::DiffStatuses(
-        report_ ? report_->statuses : std::vector<translate::ObjectStatus>{}, result.statuses));
+        report_ ? report_->statuses : std::vector<translate::SharedStatus>{}, result.statuses));
   }
   if (problem_sink_) problem_sink_(result.problems, state_);
 

@@ -145,7 +145,7 @@ class Reconciler {
   // only when asked for (rendering thousands of statuses on every pass
   // would delay the next one).
   struct PassReport {
-    std::vector<translate::ObjectStatus> statuses;
+    std::vector<translate::SharedStatus> statuses;
     std::vector<translate::Problem> problems;
     std::vector<std::string> source_problems;
     std::optional<std::vector<std::string>> compile_errors;  // set when a table was compiled

@@ -150,7 +150,7 @@ void StatusWriter::MarkAllDirtyLocked() {
   }
 }
 
-void StatusWriter::Update(const std::vector<translate::ObjectStatus>& statuses) {
+void StatusWriter::Update(const std::vector<translate::SharedStatus>& statuses) {
   // Updated in place: a pass over thousands of objects copies only the
   // statuses that changed (most passes change one or none). The objects
   // seen are remembered by their entries' keys (a pointer each, not a copy

@@ -100,7 +100,7 @@ class StatusWriter {
   // Update records the statuses of one reconcile (the reconciler's
   // StatusSink). Objects missing from statuses are no longer ours; their
   // status is left as it is.
-  void Update(const std::vector<translate::ObjectStatus>& statuses);
+  void Update(const std::vector<translate::SharedStatus>& statuses);
   // Apply records how one reconcile's statuses differ from the previous
   // one's (the reconciler's StatusSink): the same outcome as Update with all
   // of them, at the cost of the changes only.

@@ -29,7 +29,7 @@ std::string Upper(std::string text) {
 // ReadGatewayClasses emits the status of our GatewayClasses and returns them
 // by name.
 std::map<std::string, GatewayClassInfo> ReadGatewayClasses(const state::ObjectMap& classes,
-                                                           std::vector<ObjectStatus>& statuses,
+                                                           std::vector<SharedStatus>& statuses,
                                                            ProblemList& problems) {
   std::map<std::string, GatewayClassInfo> ours;
   for (const auto& [key, object] : classes) {
@@ -52,8 +52,8 @@ std::map<std::string, GatewayClassInfo> ReadGatewayClasses(const state::ObjectMa
         status["supportedFeatures"] = std::move(features);
       }
       ours[meta.name] = info;
-      statuses.push_back(
-          {std::string(state::kGatewayClass), "", meta.name, meta.generation, std::move(status)});
+      statuses.push_back(ObjectStatus{std::string(state::kGatewayClass), "", meta.name,
+                                      meta.generation, std::move(status)});
     } catch (const std::exception& e) {
       problems.Add(state::kGatewayClass, "", key,
                    std::string("malformed GatewayClass: ") + e.what());
@@ -437,7 +437,7 @@ nlohmann::json ListenerStatus(const GatewayListener& listener, int64_t generatio
 
 GatewayModels TranslateGateways(const state::ClusterState& state, const Options& options,
                                 const ReferenceGrantIndex& grants, ConfigDraft& draft,
-                                std::vector<ObjectStatus>& statuses, ProblemList& problems) {
+                                std::vector<SharedStatus>& statuses, ProblemList& problems) {
   std::map<std::string, GatewayClassInfo> classes =
       ReadGatewayClasses(state.gateway_classes, statuses, problems);
 
@@ -496,7 +496,7 @@ GatewayModels TranslateGateways(const state::ClusterState& state, const Options&
   return models;
 }
 
-void GatewayStatuses(const GatewayModels& models, std::vector<ObjectStatus>& statuses) {
+void GatewayStatuses(const GatewayModels& models, std::vector<SharedStatus>& statuses) {
   for (const auto& [key, gateway] : models) {
     int64_t generation = gateway.meta.generation;
     bool any_programmed = std::any_of(gateway.listeners.begin(), gateway.listeners.end(),
@@ -515,8 +515,8 @@ void GatewayStatuses(const GatewayModels& models, std::vector<ObjectStatus>& sta
          nlohmann::json::array({RenderCondition("Accepted", gateway.accepted, generation),
                                 RenderCondition("Programmed", programmed, generation)})},
         {"listeners", std::move(listeners)}};
-    statuses.push_back({std::string(state::kGateway), gateway.meta.ns, gateway.meta.name,
-                        generation, std::move(status)});
+    statuses.push_back(ObjectStatus{std::string(state::kGateway), gateway.meta.ns,
+                                    gateway.meta.name, generation, std::move(status)});
   }
 }
 

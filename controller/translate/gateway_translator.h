@@ -81,9 +81,9 @@ using GatewayModels = std::map<std::string, GatewayModel>;
 // GatewayStatuses, once routes have been counted.
 GatewayModels TranslateGateways(const state::ClusterState& state, const Options& options,
                                 const ReferenceGrantIndex& grants, ConfigDraft& draft,
-                                std::vector<ObjectStatus>& statuses, ProblemList& problems);
+                                std::vector<SharedStatus>& statuses, ProblemList& problems);
 
 // GatewayStatuses renders the status of every Gateway in models.
-void GatewayStatuses(const GatewayModels& models, std::vector<ObjectStatus>& statuses);
+void GatewayStatuses(const GatewayModels& models, std::vector<SharedStatus>& statuses);
 
 }  // namespace atrium::translate

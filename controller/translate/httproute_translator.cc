@@ -226,7 +226,7 @@ void TranslateHttpRoute(const HttpRouteSpec& route, const state::ClusterState& s
                         const Options& options, const ServiceIndex& services,
                         const ReferenceGrantIndex& grants, const NamespaceIndex& namespaces,
                         GatewayModels& gateways, ConfigDraft& draft,
-                        std::vector<ObjectStatus>& statuses, ProblemList& problems,
+                        std::vector<SharedStatus>& statuses, ProblemList& problems,
                         StatusDocuments& documents, HttpRouteOutcome& outcome) {
   const ObjectMeta& meta = route.meta;
   std::vector<const ParentRefSpec*> ours;
@@ -327,8 +327,8 @@ void TranslateHttpRoute(const HttpRouteSpec& route, const state::ClusterState& s
       entry.partially_invalid = std::move(message);
     }
   }
-  statuses.push_back({std::string(state::kHttpRoute), meta.ns, meta.name, meta.generation,
-                      documents.Render(parents, meta.generation)});
+  statuses.push_back(ObjectStatus{std::string(state::kHttpRoute), meta.ns, meta.name,
+                                  meta.generation, documents.Render(parents, meta.generation)});
 }
 
 }  // namespace
@@ -336,7 +336,7 @@ void TranslateHttpRoute(const HttpRouteSpec& route, const state::ClusterState& s
 void TranslateHttpRoutes(const state::ClusterState& state, const Options& options,
                          const ServiceIndex& services, const ReferenceGrantIndex& grants,
                          const NamespaceIndex& namespaces, GatewayModels& gateways,
-                         ConfigDraft& draft, std::vector<ObjectStatus>& statuses,
+                         ConfigDraft& draft, std::vector<SharedStatus>& statuses,
                          ProblemList& problems, HttpRouteMemo* memo) {
   // Routes mostly attach to the same Gateway: the last one looked up is
   // kept at hand.

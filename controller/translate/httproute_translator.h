@@ -30,7 +30,7 @@ class HttpRouteMemo;
 void TranslateHttpRoutes(const state::ClusterState& state, const Options& options,
                          const ServiceIndex& services, const ReferenceGrantIndex& grants,
                          const NamespaceIndex& namespaces, GatewayModels& gateways,
-                         ConfigDraft& draft, std::vector<ObjectStatus>& statuses,
+                         ConfigDraft& draft, std::vector<SharedStatus>& statuses,
                          ProblemList& problems, HttpRouteMemo* memo = nullptr);
 
 }  // namespace atrium::translate

@@ -447,7 +447,7 @@ nlohmann::json IngressStatus(const std::vector<std::string>& publish_addresses) 
 
 void TranslateIngresses(const state::ClusterState& state, const Options& options,
                         const ServiceIndex& services, ConfigDraft& draft,
-                        std::vector<ObjectStatus>& statuses, ProblemList& problems) {
+                        std::vector<SharedStatus>& statuses, ProblemList& problems) {
   IngressClasses classes = ReadIngressClasses(state.ingress_classes, problems);
   std::vector<Candidate> candidates;
   std::vector<IngressCertificate> certificates;
@@ -463,8 +463,8 @@ void TranslateIngresses(const state::ClusterState& state, const Options& options
       continue;
     }
     ours.push_back(meta);
-    statuses.push_back({std::string(state::kIngress), meta.ns, meta.name, meta.generation,
-                        IngressStatus(options.publish_addresses)});
+    statuses.push_back(ObjectStatus{std::string(state::kIngress), meta.ns, meta.name,
+                                    meta.generation, IngressStatus(options.publish_addresses)});
     try {
       std::vector<Candidate> routes = ParseIngress(meta, object, services, problems);
       std::vector<IngressCertificate> tls =

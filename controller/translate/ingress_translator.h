@@ -36,7 +36,7 @@ namespace atrium::translate {
 // bind ports) keeps it, and the Ingresses are reported instead.
 void TranslateIngresses(const state::ClusterState& state, const Options& options,
                         const ServiceIndex& services, ConfigDraft& draft,
-                        std::vector<ObjectStatus>& statuses, ProblemList& problems);
+                        std::vector<SharedStatus>& statuses, ProblemList& problems);
 
 // IngressStatus is the status of an Ingress of ours: loadBalancer.ingress
 // from publish_addresses (IPs as "ip", anything else as "hostname").

@@ -49,7 +49,7 @@ struct ListenerRef {
 // HttpRouteOutcome is everything translating one HTTPRoute contributed.
 struct HttpRouteOutcome {
   std::vector<std::shared_ptr<const RouteEntry>> entries;
-  std::optional<ObjectStatus> status;
+  std::optional<SharedStatus> status;
   std::vector<Problem> problems;
   std::vector<ListenerRef> attached;  // listeners whose attachedRoutes it counts
   std::vector<std::string> services;  // "namespace/name" of every Service it looked up

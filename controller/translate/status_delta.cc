@@ -4,8 +4,8 @@
 
 namespace atrium::translate {
 
-StatusDelta DiffStatuses(const std::vector<ObjectStatus>& before,
-                         const std::vector<ObjectStatus>& after) {
+StatusDelta DiffStatuses(const std::vector<SharedStatus>& before,
+                         const std::vector<SharedStatus>& after) {
   StatusDelta delta;
   auto key = [](const ObjectStatus& status) {
     return std::tie(status.kind, status.ns, status.name);

@@ -12,14 +12,14 @@
 namespace atrium::translate {
 
 struct StatusDelta {
-  std::vector<ObjectStatus> changed;  // new, or different from before
-  std::vector<ObjectStatus> removed;  // before's statuses of objects no longer ours
+  std::vector<SharedStatus> changed;  // new, or different from before
+  std::vector<SharedStatus> removed;  // before's statuses of objects no longer ours
   bool empty() const { return changed.empty() && removed.empty(); }
 };
 
 // DiffStatuses compares two results' statuses, both sorted by kind,
 // namespace, name (as Translate returns them).
-StatusDelta DiffStatuses(const std::vector<ObjectStatus>& before,
-                         const std::vector<ObjectStatus>& after);
+StatusDelta DiffStatuses(const std::vector<SharedStatus>& before,
+                         const std::vector<SharedStatus>& after);
 
 }  // namespace atrium::translate

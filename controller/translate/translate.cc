@@ -22,8 +22,8 @@ namespace {
 // emit them in key order ("namespace/name"), which is that order unless a
 // namespace holds a character below '/' ("a-b" < "a", but "a-b/x" < "a/y"):
 // a pass over thousands of routes costs one linear check.
-void SortByName(std::vector<ObjectStatus>::iterator begin,
-                std::vector<ObjectStatus>::iterator end) {
+void SortByName(std::vector<SharedStatus>::iterator begin,
+                std::vector<SharedStatus>::iterator end) {
   auto before = [](const ObjectStatus& a, const ObjectStatus& b) {
     return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
   };
@@ -32,7 +32,7 @@ void SortByName(std::vector<ObjectStatus>::iterator begin,
 
 // AppendSorted moves statuses of one kind, sorted by name, to the end of
 // out.
-void AppendSorted(std::vector<ObjectStatus>& statuses, std::vector<ObjectStatus>& out) {
+void AppendSorted(std::vector<SharedStatus>& statuses, std::vector<SharedStatus>& out) {
   SortByName(statuses.begin(), statuses.end());
   std::move(statuses.begin(), statuses.end(), std::back_inserter(out));
 }
@@ -55,10 +55,10 @@ Result Translate(const state::ClusterState& state, const Options& options, Trans
   // all of them) go straight into the result, so that a pass does not hold
   // thousands twice. Gateways' come first in the result but are rendered
   // after the routes counted their attachments: their places are kept.
-  std::vector<ObjectStatus>& statuses = result.statuses;
-  std::vector<ObjectStatus> class_statuses;
-  std::vector<ObjectStatus> gateway_statuses;
-  std::vector<ObjectStatus> ingress_statuses;
+  std::vector<SharedStatus>& statuses = result.statuses;
+  std::vector<SharedStatus> class_statuses;
+  std::vector<SharedStatus> gateway_statuses;
+  std::vector<SharedStatus> ingress_statuses;
 
   // Order matters: Gateways claim sockets before routes attach to them, and
   // before the implicit Ingress listener joins (or cannot join) port 80.
@@ -91,7 +91,7 @@ Result Translate(const state::ClusterState& state, const Options& options, Trans
   return result;
 }
 
-nlohmann::json StatusesToJson(const std::vector<ObjectStatus>& statuses) {
+nlohmann::json StatusesToJson(const std::vector<SharedStatus>& statuses) {
   nlohmann::json rendered = nlohmann::json::array();
   for (const ObjectStatus& status : statuses) {
     rendered.push_back({{"kind", status.kind},

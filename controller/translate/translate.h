@@ -58,6 +58,11 @@ struct ObjectStatus {
   bool operator==(const ObjectStatus&) const = default;
 };
 
+// SharedStatus is an ObjectStatus held once and shared: the memo, the pass
+// that replays it, the pass report and the status delta all hold the same
+// object (16 bytes each), not copies of it (120 bytes and up each).
+using SharedStatus = SharedValue<ObjectStatus>;
+
 // Problem is a piece of bad input, reported with a log line and in
 // /admin/status; translate carries on with everything else.
 struct Problem {
@@ -70,7 +75,7 @@ struct Problem {
 
 struct Result {
   ir::RouteConfig config;
-  std::vector<ObjectStatus> statuses;  // sorted by kind, namespace, name
+  std::vector<SharedStatus> statuses;  // sorted by kind, namespace, name
   std::vector<Problem> problems;       // sorted by kind, namespace, name
 };
 
@@ -88,7 +93,7 @@ Result Translate(const state::ClusterState& state, const Options& options,
 nlohmann::json ToJson(const Result& result);
 // StatusesToJson and ProblemsToJson render those parts alone, as ToJson does
 // (/admin/status, without rendering the whole configuration).
-nlohmann::json StatusesToJson(const std::vector<ObjectStatus>& statuses);
+nlohmann::json StatusesToJson(const std::vector<SharedStatus>& statuses);
 nlohmann::json ProblemsToJson(const std::vector<Problem>& problems);
 
 }  // namespace atrium::translate

@@ -128,8 +128,8 @@ class StatusWriterTest : public ::testing::Test {
 
   // CreateRoutes creates HTTPRoutes r0..r<count-1> in "default" attached
   // to gw, and returns an Accepted status for each.
-  std::vector<translate::ObjectStatus> CreateRoutes(int count) {
-    std::vector<translate::ObjectStatus> statuses;
+  std::vector<translate::SharedStatus> CreateRoutes(int count) {
+    std::vector<translate::SharedStatus> statuses;
     for (int i = 0; i < count; ++i) {
       const std::string name = StrCat("r", std::to_string(i));
       Create({{"apiVersion", "gateway.networking.k8s.io/v1"},
@@ -137,7 +137,7 @@ class StatusWriterTest : public ::testing::Test {
               {"metadata", {{"name", name}, {"namespace", "default"}}},
               {"spec", {{"parentRefs", json::array({{{"name", "gw"}}})}}}});
       statuses.push_back(RouteStatus(true));
-      statuses.back().name = name;
+      statuses.back().Mutable().name = name;
     }
     return statuses;
   }
@@ -146,7 +146,7 @@ class StatusWriterTest : public ::testing::Test {
   // the writes back and the writer has done with them.
   ::testing::AssertionResult WriteAndSettle(StatusWriter& writer,
                                             const kube::ClusterInformers& informers,
-                                            const std::vector<translate::ObjectStatus>& statuses,
+                                            const std::vector<translate::SharedStatus>& statuses,
                                             std::chrono::milliseconds wait) {
     writer.Start();
     writer.Update(statuses);
@@ -370,10 +370,10 @@ TEST_F(StatusWriterTest, ThousandRoutesAttachedAtOnceCostFewGatewayWrites) {
   // The reconciler sees the routes arrive over a burst and, with its 50 ms
   // maximum hold-off, publishes about 20 times, each attaching more routes.
   constexpr int kPasses = 20;
-  std::vector<std::vector<translate::ObjectStatus>> passes;
+  std::vector<std::vector<translate::SharedStatus>> passes;
   for (int pass = 1; pass <= kPasses; ++pass) {
     const int attached = kRoutes * pass / kPasses;
-    std::vector<translate::ObjectStatus> statuses = {GatewayStatus(attached)};
+    std::vector<translate::SharedStatus> statuses = {GatewayStatus(attached)};
     for (int i = 0; i < attached; ++i) {
       translate::ObjectStatus route = RouteStatus(true);
       route.name = StrCat("r", std::to_string(i));
@@ -463,7 +463,8 @@ TEST_F(StatusWriterTest, PublishesTheServiceLoadBalancerOnIngresses) {
   auto writer = MakeWriter(options);
   writer->Observe("Service", Get("services", "atrium"));
   writer->Start();
-  writer->Update({{"Ingress", "default", "web", 1, json{{"loadBalancer", json::object()}}}});
+  writer->Update({translate::ObjectStatus{"Ingress", "default", "web", 1,
+                                          json{{"loadBalancer", json::object()}}}});
   ASSERT_TRUE(writer->WaitIdle(kWait));
   EXPECT_EQ(Get("ingresses", "web")["status"]["loadBalancer"]["ingress"],
             json::array({{{"ip", "203.0.113.7"}}}));
@@ -533,7 +534,7 @@ TEST_F(StatusWriterTest, FedByInformersItStaysQuietOnItsOwnEchoes) {
 // read the route back to find it has nothing to do.
 TEST_F(StatusWriterTest, EchoesOfParallelWritesCostNoReads) {
   constexpr int kRoutes = 300;
-  std::vector<translate::ObjectStatus> statuses = CreateRoutes(kRoutes);
+  std::vector<translate::SharedStatus> statuses = CreateRoutes(kRoutes);
   statuses.insert(statuses.begin(), GatewayStatus(kRoutes));
   auto writer = MakeWriter();
   std::unique_ptr<kube::ClusterInformers> informers = InformersFeeding(*writer);
@@ -555,7 +556,7 @@ TEST_F(StatusWriterTest, EchoesOfParallelWritesCostNoReads) {
 TEST_F(StatusWriterTest, SettledRoutesCostFewBytesEach) {
   constexpr int kRoutes = 500;
   constexpr std::chrono::seconds kSlowWait{120};  // 500 writes under TSan on a busy machine
-  const std::vector<translate::ObjectStatus> statuses = CreateRoutes(kRoutes);
+  const std::vector<translate::SharedStatus> statuses = CreateRoutes(kRoutes);
   auto writer = MakeWriter();
   std::unique_ptr<kube::ClusterInformers> informers = InformersFeeding(*writer);
   ASSERT_TRUE(informers->WaitForSync(kWait));
