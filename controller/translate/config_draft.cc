@@ -6,6 +6,7 @@
 #include <set>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 #include "controller/state/cluster_state.h"
 
@@ -129,8 +130,9 @@ class SocketBuilder {
       return host.kind != ir::HostnameKind::kExact && host.kind != ir::HostnameKind::kAny;
     };
     wildcards_ = std::any_of(socket_.claims.begin(), socket_.claims.end(), wildcard) ||
-                 std::any_of(state.buckets.begin(), state.buckets.end(),
-                             [&](const auto& bucket) { return wildcard(bucket.first); });
+                 std::any_of(state.hosts.begin(), state.hosts.end(), [&](const auto& host) {
+                   return !host.second.bucket.empty() && wildcard(host.first);
+                 });
   }
   size_t PositionOf(const RouteEntry* entry) const {
     return std::lower_bound(by_address_.begin(), by_address_.end(),
@@ -197,22 +199,24 @@ SocketState SocketBuilder::BuildAll(SocketState* previous, size_t& reused, size_
   state.tls = socket_.tls;
   state.entry_addresses = Addresses();
   for (size_t position : positions_) {
-    state.buckets[entries_[position]->hostname].push_back(entries_[position]);
+    state.hosts[entries_[position]->hostname].bucket.push_back(entries_[position]);
   }
   NoteWildcards(state);
   auto build = [&](const Host& key) {
     const VirtualHostCache::Built* before = nullptr;
     if (previous != nullptr) {
       auto it = previous->hosts.find(key);
-      if (it != previous->hosts.end()) before = &it->second;
+      if (it != previous->hosts.end() && it->second.built) before = &*it->second.built;
     }
     if (BuildHost(key, before, state, reused, built)) {
-      state.vhosts.push_back(state.hosts.at(key).vhost);
+      state.vhosts.push_back(state.hosts.at(key).built->vhost);
     }
   };
+  // Claims first: building one may add its hostname to the map, which the
+  // loop below must not see happen. That loop only fills existing entries.
   for (const Host& claim : socket_.claims) build(claim);
-  for (const auto& [host, entries] : state.buckets) {
-    if (!socket_.claims.contains(host)) build(host);
+  for (const auto& [host, host_state] : state.hosts) {
+    if (!host_state.bucket.empty() && !socket_.claims.contains(host)) build(host);
   }
   std::sort(state.vhosts.begin(), state.vhosts.end(), VirtualHostBefore);
   return state;
@@ -221,10 +225,12 @@ SocketState SocketBuilder::BuildAll(SocketState* previous, size_t& reused, size_
 SocketState SocketBuilder::BuildChanged(SocketState state, const std::set<Host>& changed,
                                         size_t& reused, size_t& built) {
   // The changed hostnames' buckets, again from the draft.
-  for (const Host& hostname : changed) state.buckets.erase(hostname);
+  for (const Host& hostname : changed) {
+    if (auto it = state.hosts.find(hostname); it != state.hosts.end()) it->second.bucket.clear();
+  }
   for (size_t position : positions_) {
     const std::shared_ptr<const RouteEntry>& entry = entries_[position];
-    if (changed.contains(entry->hostname)) state.buckets[entry->hostname].push_back(entry);
+    if (changed.contains(entry->hostname)) state.hosts[entry->hostname].bucket.push_back(entry);
   }
   state.entry_addresses = Addresses();
   NoteWildcards(state);
@@ -234,23 +240,30 @@ SocketState SocketBuilder::BuildChanged(SocketState state, const std::set<Host>&
   for (const Host& hostname : changed) {
     affected.insert(hostname);
     if (hostname.kind == ir::HostnameKind::kExact) continue;
-    for (const auto& [key, unused] : state.hosts) {
-      if (Covers(hostname, key)) affected.insert(key);
-    }
-    for (const auto& [key, unused] : state.buckets) {
-      if (Covers(hostname, key)) affected.insert(key);
+    for (const auto& [key, host_state] : state.hosts) {
+      if ((host_state.built || !host_state.bucket.empty()) && Covers(hostname, key)) {
+        affected.insert(key);
+      }
     }
   }
   std::vector<SharedValue<ir::VirtualHost>> rebuilt;
   for (const Host& key : affected) {
     std::optional<VirtualHostCache::Built> before;
+    bool has_entries = false;
     if (auto it = state.hosts.find(key); it != state.hosts.end()) {
-      before = std::move(it->second);
-      state.hosts.erase(it);
+      before = std::exchange(it->second.built, std::nullopt);
+      has_entries = !it->second.bucket.empty();
     }
-    const bool is_key = socket_.claims.contains(key) || state.buckets.contains(key);
+    const bool is_key = socket_.claims.contains(key) || has_entries;
     if (is_key && BuildHost(key, before ? &*before : nullptr, state, reused, built)) {
-      rebuilt.push_back(state.hosts.at(key).vhost);
+      rebuilt.push_back(state.hosts.at(key).built->vhost);
+    }
+  }
+  // A hostname left with neither entries nor a virtual host is forgotten.
+  for (const Host& key : affected) {
+    auto it = state.hosts.find(key);
+    if (it != state.hosts.end() && it->second.bucket.empty() && !it->second.built) {
+      state.hosts.erase(it);
     }
   }
   // The unaffected virtual hosts keep their order; the rebuilt ones go in
@@ -316,9 +329,9 @@ bool SocketBuilder::BuildHost(const Host& key, const VirtualHostCache::Built* pr
   std::vector<size_t> positions;
   if (owner) {
     for (const Host& candidate : candidates) {
-      auto it = state.buckets.find(candidate);
-      if (it == state.buckets.end() || !Covers(candidate, key)) continue;
-      for (const std::shared_ptr<const RouteEntry>& entry : it->second) {
+      auto it = state.hosts.find(candidate);
+      if (it == state.hosts.end() || !Covers(candidate, key)) continue;
+      for (const std::shared_ptr<const RouteEntry>& entry : it->second.bucket) {
         if (SpecificityOf(entry->claim) == *owner && Covers(entry->claim, key)) {
           positions.push_back(PositionOf(entry.get()));
         }
@@ -344,16 +357,16 @@ bool SocketBuilder::BuildHost(const Host& key, const VirtualHostCache::Built* pr
   if (previous != nullptr && previous->sni_scope == sni_scope &&
       SameEntries(entries_, positions, previous->entries)) {
     ++reused;
-    state.hosts.insert_or_assign(key, *previous);
+    state.hosts[key].built = *previous;
     return true;
   }
   ir::VirtualHost vhost{key.kind, key.name, {}, sni_scope};
   vhost.routes.reserve(positions.size());
   for (size_t position : positions) vhost.routes.push_back(entries_[position]->route);
   ++built;
-  state.hosts.insert_or_assign(
-      key, VirtualHostCache::Built{EntriesAt(entries_, positions), std::move(sni_scope),
-                                   SharedValue<ir::VirtualHost>(std::move(vhost))});
+  state.hosts[key].built =
+      VirtualHostCache::Built{EntriesAt(entries_, positions), std::move(sni_scope),
+                              SharedValue<ir::VirtualHost>(std::move(vhost))};
   return true;
 }
 

@@ -93,13 +93,19 @@ class VirtualHostCache {
     std::set<Host> claims;
     std::set<Host> sni_scoped_claims;
     bool tls = false;
-    // The socket's entries by effective hostname, in draft order, and the
-    // addresses of all of them, sorted (how the next build finds what
-    // changed: unchanged entries are the same objects).
-    std::unordered_map<Host, Entries, HostHash> buckets;
+    // Per hostname, in one map (a node and a key per hostname, not two):
+    // the socket's entries with that effective hostname ("bucket", in draft
+    // order; empty for a listener hostname no entry has), and the virtual
+    // host emitted for it, if any.
+    struct HostState {
+      Entries bucket;
+      std::optional<Built> built;
+    };
+    std::unordered_map<Host, HostState, HostHash> hosts;
+    // The addresses of all the socket's entries, sorted (how the next build
+    // finds what changed: unchanged entries are the same objects).
     std::vector<const RouteEntry*> entry_addresses;
-    // The virtual hosts emitted, by hostname, and as the listener lists them.
-    std::unordered_map<Host, Built, HostHash> hosts;
+    // The virtual hosts emitted, as the listener lists them.
     std::vector<SharedValue<ir::VirtualHost>> vhosts;
   };
   struct State {
