@@ -354,19 +354,18 @@ bool SocketBuilder::BuildHost(const Host& key, const VirtualHostCache::Built* pr
   if (socket_.tls && owner_claim != nullptr && socket_.sni_scoped_claims.contains(*owner_claim)) {
     sni_scope = owner_claim->name;
   }
-  if (previous != nullptr && previous->sni_scope == sni_scope &&
+  if (previous != nullptr && previous->vhost->sni_scope == sni_scope &&
       SameEntries(entries_, positions, previous->entries)) {
     ++reused;
     state.hosts[key].built = *previous;
     return true;
   }
-  ir::VirtualHost vhost{key.kind, key.name, {}, sni_scope};
+  ir::VirtualHost vhost{key.kind, key.name, {}, std::move(sni_scope)};
   vhost.routes.reserve(positions.size());
   for (size_t position : positions) vhost.routes.push_back(entries_[position]->route);
   ++built;
-  state.hosts[key].built =
-      VirtualHostCache::Built{EntriesAt(entries_, positions), std::move(sni_scope),
-                              SharedValue<ir::VirtualHost>(std::move(vhost))};
+  state.hosts[key].built = VirtualHostCache::Built{EntriesAt(entries_, positions),
+                                                   SharedValue<ir::VirtualHost>(std::move(vhost))};
   return true;
 }
 

@@ -84,9 +84,8 @@ class VirtualHostCache {
  public:
   using Entries = std::vector<std::shared_ptr<const RouteEntry>>;
   struct Built {
-    Entries entries;  // as served, in order
-    std::optional<std::string> sni_scope;
-    SharedValue<ir::VirtualHost> vhost;
+    Entries entries;                     // as served, in order
+    SharedValue<ir::VirtualHost> vhost;  // also holds the sni_scope it was built with
   };
   struct SocketState {
     // What every virtual host of the socket also depends on.

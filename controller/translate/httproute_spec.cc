@@ -229,8 +229,9 @@ ParentRefSpec DecodeParentRef(const nlohmann::json& ref, const std::string& path
   parent.group = String(ref, "group", path, kGatewayGroup);
   parent.kind = String(ref, "kind", path, "Gateway");
   parent.name = String(ref, "name", path);
-  parent.written_ns = OptString(ref, "namespace", path);
-  parent.ns = parent.written_ns.value_or(route_ns);
+  std::optional<std::string> written_ns = OptString(ref, "namespace", path);
+  parent.ns_written = written_ns.has_value();
+  parent.ns = written_ns ? std::move(*written_ns) : route_ns;
   parent.section_name = OptString(ref, "sectionName", path);
   parent.port = OptInt(ref, "port", path);
   return parent;
@@ -285,7 +286,7 @@ void DecodeRules(const nlohmann::json& spec, HttpRouteSpec& route) {
 
 nlohmann::json ParentRefSpec::Echo() const {
   nlohmann::json echo = {{"group", group}, {"kind", kind}, {"name", name}};
-  if (written_ns) echo["namespace"] = *written_ns;
+  if (ns_written) echo["namespace"] = ns;
   if (section_name) echo["sectionName"] = *section_name;
   if (port) echo["port"] = *port;
   return echo;

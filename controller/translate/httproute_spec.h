@@ -118,15 +118,16 @@ struct ParentRefSpec {
   std::string kind;
   std::string ns;  // as written, else the route's
   std::string name;
-  std::optional<std::string> written_ns;
   std::optional<std::string> section_name;
   std::optional<int64_t> port;
+  bool ns_written = false;  // ns was written (not the route's by default)
 
   // SameAsWritten: both refs read the same (status.parents[].parentRef).
   bool SameAsWritten(const ParentRefSpec& other) const {
-    return std::tie(group, kind, name, written_ns, section_name, port) ==
-           std::tie(other.group, other.kind, other.name, other.written_ns, other.section_name,
-                    other.port);
+    return std::tie(group, kind, name, ns_written, section_name, port) ==
+               std::tie(other.group, other.kind, other.name, other.ns_written, other.section_name,
+                        other.port) &&
+           (!ns_written || ns == other.ns);
   }
   // Echo is the ref as status.parents[].parentRef echoes it.
   nlohmann::json Echo() const;

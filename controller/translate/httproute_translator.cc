@@ -62,7 +62,7 @@ class StatusDocuments {
       add(parent.group);
       add(parent.kind);
       add(parent.name);
-      add_optional(parent.written_ns);
+      add(parent.ns_written ? "+" + parent.ns : "-");  // as add_optional renders it
       add_optional(parent.section_name);
       add(parent.port ? std::to_string(*parent.port) : "-");
       add_condition(entry.accepted);
