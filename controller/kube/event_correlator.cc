@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <iterator>
 
-#include "controller/kube/time_format.h"
+#include "base/time_format.h"
 
 namespace atrium::kube {
 namespace {
@@ -124,7 +124,7 @@ std::optional<EventAction> EventCorrelator::Correlate(const EventRecord& record,
   cleaned.message = Sanitize(record.message, options_.max_message_bytes);
   if (!TakeToken(cleaned, now)) return std::nullopt;
   const std::string key = KeyOf(cleaned);
-  const std::string timestamp = FormatTime(now);
+  const std::string timestamp = base::FormatTime(now);
 
   auto it = cache_.find(key);
   if (it != cache_.end()) {

@@ -7,9 +7,9 @@
 #include <random>
 
 #include "base/log.h"
+#include "base/time_format.h"
 #include "controller/kube/backoff.h"
 #include "controller/kube/resource_kind.h"
-#include "controller/kube/time_format.h"
 
 namespace atrium::leader {
 namespace {
@@ -122,7 +122,7 @@ void LeaderElector::Observe(const nlohmann::json& spec) {
 }
 
 nlohmann::json LeaderElector::Spec(const nlohmann::json& previous, bool acquiring) const {
-  const std::string now = kube::FormatMicroTime(std::chrono::system_clock::now());
+  const std::string now = base::FormatMicroTime(std::chrono::system_clock::now());
   nlohmann::json spec = previous.is_object() ? previous : nlohmann::json::object();
   int64_t transitions = spec.value("leaseTransitions", int64_t{0});
   if (acquiring) {
@@ -234,7 +234,7 @@ void LeaderElector::Release() {
       StringField(object["spec"], "holderIdentity") != options_.identity) {
     return;
   }
-  const std::string now = kube::FormatMicroTime(std::chrono::system_clock::now());
+  const std::string now = base::FormatMicroTime(std::chrono::system_clock::now());
   object["spec"]["holderIdentity"] = "";
   object["spec"]["leaseDurationSeconds"] = 1;
   object["spec"]["renewTime"] = now;

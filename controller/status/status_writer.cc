@@ -8,9 +8,9 @@
 
 #include "base/log.h"
 #include "base/thread_cache.h"
+#include "base/time_format.h"
 #include "controller/admin/control_plane_metrics.h"
 #include "controller/kube/resource_kind.h"
-#include "controller/kube/time_format.h"
 #include "controller/state/cluster_state.h"
 #include "controller/status/status_merge.h"
 
@@ -91,7 +91,7 @@ std::string_view StatusWriter::KindOf(int rank) {
 }
 
 std::string StatusWriter::Now() const {
-  return kube::FormatTime(options_.clock ? options_.clock() : std::chrono::system_clock::now());
+  return base::FormatTime(options_.clock ? options_.clock() : std::chrono::system_clock::now());
 }
 
 size_t StatusWriter::Fingerprint(const nlohmann::json& status) {

@@ -317,6 +317,9 @@ HttpRouteSpec DecodeHttpRoute(const nlohmann::json& object, std::string_view key
   route.resource_version = MetadataString(object, "resourceVersion");
   try {
     route.meta = ParseObjectMeta(object);
+    // Translation reads no label or annotation of a route; real routes carry
+    // several (Helm's, kubectl's), and thousands are held.
+    route.meta.tags.reset();
   } catch (const std::exception& e) {
     auto [ns, name] = SplitKey(key);
     route.meta.ns = std::move(ns);

@@ -205,7 +205,7 @@ void AddRouteEntries(const ObjectMeta& meta, const std::vector<ParsedRule>& rule
           SetHostPrecedence(hostname.written, key);
           SetMatchPrecedence(entry.route->match, key);
           key.gateway_rank = static_cast<uint32_t>(gateway_rank);
-          key.creation_timestamp = meta.creation_timestamp;
+          key.creation_time = meta.creation_time;
           key.ns = meta.ns;
           key.name = meta.name;
           key.kind = state::kHttpRoute;

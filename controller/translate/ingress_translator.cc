@@ -41,8 +41,8 @@ IngressClasses ReadIngressClasses(const state::ObjectMap& classes, ProblemList& 
       ObjectMeta meta = ParseObjectMeta(object);
       std::string controller = String(Object(object, "spec", ""), "controller", "spec");
       if (controller == kIngressControllerName) result.ours.insert(meta.name);
-      auto annotation = meta.annotations.find(kDefaultClassAnnotation);
-      if (annotation != meta.annotations.end() && annotation->second == "true") {
+      auto annotation = meta.annotations().find(kDefaultClassAnnotation);
+      if (annotation != meta.annotations().end() && annotation->second == "true") {
         result.defaults.push_back(meta.name);
       }
     } catch (const std::exception& e) {
@@ -61,8 +61,8 @@ ClassMatch ResolveClass(const ObjectMeta& meta, const nlohmann::json& object,
   if (!class_name.empty()) {
     return classes.ours.contains(class_name) ? ClassMatch::kOurs : ClassMatch::kNotOurs;
   }
-  auto legacy = meta.annotations.find(kLegacyClassAnnotation);
-  if (legacy != meta.annotations.end()) {
+  auto legacy = meta.annotations().find(kLegacyClassAnnotation);
+  if (legacy != meta.annotations().end()) {
     return classes.ours.contains(legacy->second) ? ClassMatch::kOurs : ClassMatch::kNotOurs;
   }
   bool ours_among_defaults =
@@ -183,7 +183,7 @@ Candidate MakeCandidate(const ObjectMeta& meta, const Host& host, std::string_vi
   candidate.route.name = "ingress/" + meta.ns + "/" + meta.name;
   candidate.route.match.path = std::move(path);
   candidate.route.backends.push_back(std::move(backend));
-  candidate.precedence.creation_timestamp = meta.creation_timestamp;
+  candidate.precedence.creation_time = meta.creation_time;
   candidate.precedence.ns = meta.ns;
   candidate.precedence.name = meta.name;
   candidate.precedence.kind = state::kIngress;
@@ -306,8 +306,8 @@ std::vector<Candidate> ParseIngress(const ObjectMeta& meta, const nlohmann::json
 // nullopt with a problem for any other value.
 bool WantsSslRedirect(const ObjectMeta& meta, ProblemList& problems) {
   for (const char* name : {kSslRedirectAnnotation, kNginxSslRedirectAnnotation}) {
-    auto it = meta.annotations.find(name);
-    if (it == meta.annotations.end()) continue;
+    auto it = meta.annotations().find(name);
+    if (it == meta.annotations().end()) continue;
     if (it->second == "true") return true;
     if (it->second != "false") {
       problems.Add(state::kIngress, meta.ns, meta.name,

@@ -11,7 +11,7 @@ NamespaceIndex::NamespaceIndex(const state::ObjectMap& namespaces, ProblemList& 
   for (const auto& [key, object] : namespaces) {
     try {
       ObjectMeta meta = ParseObjectMeta(object);
-      labels_[meta.name] = meta.labels;
+      labels_[meta.name] = meta.labels();
     } catch (const std::exception& e) {
       problems.Add(state::kNamespace, "", key, std::string("malformed Namespace: ") + e.what());
     }

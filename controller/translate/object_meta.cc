@@ -2,13 +2,14 @@
 
 #include <tuple>
 
+#include "base/time_format.h"
 #include "controller/translate/input.h"
 
 namespace atrium::translate {
 namespace {
 
-std::map<std::string, std::string> StringMap(const nlohmann::json& metadata, std::string_view key) {
-  std::map<std::string, std::string> result;
+StringMap ReadStringMap(const nlohmann::json& metadata, std::string_view key) {
+  StringMap result;
   const nlohmann::json& map = Object(metadata, key, "metadata");
   for (const auto& [k, v] : map.items()) {
     result[k] = StringValue(v, Path(Path("metadata", key), k));
@@ -16,7 +17,12 @@ std::map<std::string, std::string> StringMap(const nlohmann::json& metadata, std
   return result;
 }
 
+const StringMap kNoStrings;
+
 }  // namespace
+
+const StringMap& ObjectMeta::labels() const { return tags ? tags->labels : kNoStrings; }
+const StringMap& ObjectMeta::annotations() const { return tags ? tags->annotations : kNoStrings; }
 
 ObjectMeta ParseObjectMeta(const nlohmann::json& object) {
   if (!object.is_object()) throw InputError("object is not a JSON object");
@@ -26,11 +32,14 @@ ObjectMeta ParseObjectMeta(const nlohmann::json& object) {
   if (meta.name.empty()) throw InputError("metadata.name is missing");
   meta.ns = String(metadata, "namespace", "metadata");
   meta.generation = OptInt(metadata, "generation", "metadata").value_or(0);
-  // Only the string form is meaningful; anything else is treated as unset.
+  // Only an RFC 3339 string is meaningful; anything else is treated as unset.
   const nlohmann::json* ts = Member(metadata, "creationTimestamp", "metadata");
-  if (ts != nullptr && ts->is_string()) meta.creation_timestamp = ts->get<std::string>();
-  meta.labels = StringMap(metadata, "labels");
-  meta.annotations = StringMap(metadata, "annotations");
+  if (ts != nullptr && ts->is_string()) {
+    meta.creation_time =
+        base::ParseTime(ts->get_ref<const std::string&>()).value_or(kUnknownCreation);
+  }
+  MetaTags tags{ReadStringMap(metadata, "labels"), ReadStringMap(metadata, "annotations")};
+  if (!tags.labels.empty() || !tags.annotations.empty()) meta.tags = std::move(tags);
   return meta;
 }
 
@@ -49,8 +58,7 @@ std::pair<std::string, std::string> SplitKey(std::string_view key) {
 }
 
 bool OlderThan(const ObjectMeta& a, const ObjectMeta& b) {
-  return std::tie(a.creation_timestamp, a.ns, a.name) <
-         std::tie(b.creation_timestamp, b.ns, b.name);
+  return std::tie(a.creation_time, a.ns, a.name) < std::tie(b.creation_time, b.ns, b.name);
 }
 
 }  // namespace atrium::translate

@@ -40,12 +40,10 @@ bool Before(const PrecedenceKey& a, const PrecedenceKey& b) {
   // Larger is better for counts: compare b's counts against a's.
   return std::forward_as_tuple(a.fallback, a.path_class, b.path_chars, b.has_method, b.header_count,
                                b.query_count, b.exact_host_chars, b.host_chars, a.gateway_rank,
-                               a.creation_timestamp, a.ns, a.name, a.kind, a.rule_index,
-                               a.match_index) <
+                               a.creation_time, a.ns, a.name, a.kind, a.rule_index, a.match_index) <
          std::forward_as_tuple(b.fallback, b.path_class, a.path_chars, a.has_method, a.header_count,
                                a.query_count, a.exact_host_chars, a.host_chars, b.gateway_rank,
-                               b.creation_timestamp, b.ns, b.name, b.kind, b.rule_index,
-                               b.match_index);
+                               b.creation_time, b.ns, b.name, b.kind, b.rule_index, b.match_index);
 }
 
 }  // namespace atrium::translate

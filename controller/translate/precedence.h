@@ -30,6 +30,7 @@
 #include <string_view>
 
 #include "controller/ir/route_config.h"
+#include "controller/translate/object_meta.h"
 
 namespace atrium::translate {
 
@@ -45,7 +46,7 @@ struct PrecedenceKey {
   uint32_t gateway_rank = 0;
   uint32_t rule_index = 0;
   uint32_t match_index = 0;
-  std::string creation_timestamp;
+  CreationTime creation_time = kUnknownCreation;
   std::string ns;
   std::string name;
   std::string_view kind;  // a literal: "HTTPRoute" or "Ingress"

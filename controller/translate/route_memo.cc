@@ -68,8 +68,8 @@ const HttpRouteOutcome* HttpRouteMemo::Cursor::Find(const std::string& route_key
 
 void HttpRouteMemo::Store(const std::string& route_key, HttpRouteOutcome outcome) {
   Forget(route_key);
-  for (const std::string& service : outcome.services) dependents_[service].insert(route_key);
-  outcomes_.insert_or_assign(route_key, std::move(outcome));
+  auto [it, inserted] = outcomes_.emplace(route_key, std::move(outcome));
+  for (const std::string& service : it->second.services) dependents_[service].insert(&it->first);
 }
 
 void HttpRouteMemo::Forget(const std::string& route_key) {
@@ -78,7 +78,7 @@ void HttpRouteMemo::Forget(const std::string& route_key) {
   for (const std::string& service : it->second.services) {
     auto dependents = dependents_.find(service);
     if (dependents == dependents_.end()) continue;
-    dependents->second.erase(route_key);
+    dependents->second.erase(&it->first);
     if (dependents->second.empty()) dependents_.erase(dependents);
   }
   outcomes_.erase(it);
@@ -87,9 +87,11 @@ void HttpRouteMemo::Forget(const std::string& route_key) {
 void HttpRouteMemo::ForgetDependents(const std::string& service_key) {
   auto it = dependents_.find(service_key);
   if (it == dependents_.end()) return;
-  const std::set<std::string> routes = std::move(it->second);
+  const RouteKeys routes = std::move(it->second);
   dependents_.erase(it);
-  for (const std::string& route : routes) Forget(route);
+  // Each pointer is the key of its own outcome, which only its own Forget
+  // erases.
+  for (const std::string* route : routes) Forget(*route);
 }
 
 }  // namespace atrium::translate

@@ -23,10 +23,10 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -120,8 +120,12 @@ class HttpRouteMemo {
   std::vector<GatewayShape> gateways_;                // as the outcomes saw them
   std::map<std::string, HttpRouteOutcome> outcomes_;  // by route key, as ClusterState sorts
 
-  // Service "namespace/name" -> keys of the routes whose outcome looked it up.
-  std::unordered_map<std::string, std::set<std::string>> dependents_;
+  // Service "namespace/name" -> keys of the routes whose outcome looked it
+  // up, as pointers to the keys of outcomes_ (nodes do not move; an outcome
+  // leaves these sets before it is erased): 16 bytes a route, not a copy of
+  // its key in a tree node.
+  using RouteKeys = std::unordered_set<const std::string*>;
+  std::unordered_map<std::string, RouteKeys> dependents_;
 };
 
 // TranslateMemo is what one Translate caller keeps between passes: the

@@ -172,8 +172,8 @@ ServiceIndex::ServiceIndex(const state::ClusterState& state, ProblemList& proble
       const size_t problems_before = problems.size();
       try {
         ObjectMeta meta = ParseObjectMeta(object);
-        auto label = meta.labels.find(std::string(state::kServiceNameLabel));
-        if (label != meta.labels.end()) {  // else not owned by a Service
+        auto label = meta.labels().find(std::string(state::kServiceNameLabel));
+        if (label != meta.labels().end()) {  // else not owned by a Service
           fresh.slice = ParseSlice(meta, object, problems);
           if (fresh.slice) fresh.service_key = JoinKey(meta.ns, label->second);
         }

@@ -11,9 +11,9 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "base/time_format.h"
 #include "controller/kube/kube_metrics.h"
 #include "controller/kube/resource_kind.h"
-#include "controller/kube/time_format.h"
 #include "controller/kube/token_source.h"
 
 namespace atrium::kube {
@@ -58,14 +58,14 @@ TEST(TimeFormatTest, FormatsAndParsesRfc3339) {
   using namespace std::chrono;
   const system_clock::time_point time = sys_days(year(2026) / November / 23) + hours(13) +
                                         minutes(4) + seconds(5) + microseconds(123456);
-  EXPECT_EQ(FormatTime(time), "2026-11-23T13:04:05Z");
-  EXPECT_EQ(FormatMicroTime(time), "2026-11-23T13:04:05.123456Z");
-  EXPECT_EQ(ParseTime("2026-11-23T13:04:05.123456Z"), time);
-  EXPECT_EQ(ParseTime("2026-11-23T13:04:05Z"), floor<seconds>(time));
-  EXPECT_EQ(ParseTime("2026-11-23T15:04:05+02:00"), floor<seconds>(time));
-  EXPECT_FALSE(ParseTime("2026-11-23 13:04:05Z"));
-  EXPECT_FALSE(ParseTime("2026-02-30T13:04:05Z"));
-  EXPECT_FALSE(ParseTime("2026-11-23T13:04:05"));
+  EXPECT_EQ(base::FormatTime(time), "2026-11-23T13:04:05Z");
+  EXPECT_EQ(base::FormatMicroTime(time), "2026-11-23T13:04:05.123456Z");
+  EXPECT_EQ(base::ParseTime("2026-11-23T13:04:05.123456Z"), time);
+  EXPECT_EQ(base::ParseTime("2026-11-23T13:04:05Z"), floor<seconds>(time));
+  EXPECT_EQ(base::ParseTime("2026-11-23T15:04:05+02:00"), floor<seconds>(time));
+  EXPECT_FALSE(base::ParseTime("2026-11-23 13:04:05Z"));
+  EXPECT_FALSE(base::ParseTime("2026-02-30T13:04:05Z"));
+  EXPECT_FALSE(base::ParseTime("2026-11-23T13:04:05"));
 }
 
 class TokenSourceTest : public ::testing::Test {

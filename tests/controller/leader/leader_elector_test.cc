@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "controller/kube/time_format.h"
+#include "base/time_format.h"
 #include "tests/apiserver/api_server.h"
 
 namespace atrium::leader {
@@ -104,7 +104,7 @@ TEST_F(LeaderElectorTest, ExactlyOneOfTwoLeads) {
   json lease = Lease();
   EXPECT_EQ(lease["spec"]["holderIdentity"], leader);
   EXPECT_EQ(lease["spec"]["leaseDurationSeconds"], 3);
-  EXPECT_TRUE(kube::ParseTime(lease["spec"]["renewTime"].get<std::string>()));
+  EXPECT_TRUE(base::ParseTime(lease["spec"]["renewTime"].get<std::string>()));
   EXPECT_EQ((a.is_leader() ? b : a).holder(), leader);
 }
 

@@ -10,9 +10,9 @@
 #include <prometheus/text_serializer.h>
 
 #include "base/str_cat.h"
+#include "base/time_format.h"
 #include "controller/admin/control_plane_metrics.h"
 #include "controller/kube/cluster_informers.h"
-#include "controller/kube/time_format.h"
 #include "tests/apiserver/api_server.h"
 #include "tests/support/heap_in_use.h"
 
@@ -202,7 +202,7 @@ TEST_F(StatusWriterTest, WritesStatusWithTransitionTimes) {
   ASSERT_EQ(status["listeners"][0]["attachedRoutes"], 3) << gateway.dump();
   for (const json& condition : status["conditions"]) {
     ASSERT_TRUE(condition["lastTransitionTime"].is_string());
-    EXPECT_TRUE(kube::ParseTime(condition["lastTransitionTime"].get<std::string>()));
+    EXPECT_TRUE(base::ParseTime(condition["lastTransitionTime"].get<std::string>()));
     EXPECT_EQ(condition["observedGeneration"], 1);
   }
   EXPECT_TRUE(status["listeners"][0]["conditions"][0]["lastTransitionTime"].is_string());

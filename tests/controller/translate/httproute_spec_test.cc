@@ -9,6 +9,7 @@
 #include <string>
 #include <variant>
 
+#include "base/time_format.h"
 #include "controller/state/cluster_state.h"
 #include "tests/support/heap_in_use.h"
 
@@ -45,6 +46,7 @@ TEST(HttpRouteSpecTest, DecodesWhatTranslateReads) {
   EXPECT_EQ(route.meta.ns, "apps");
   EXPECT_EQ(route.meta.name, "web");
   EXPECT_EQ(route.meta.generation, 3);
+  EXPECT_EQ(route.meta.creation_time, base::ParseTime("2026-01-02T03:04:05Z"));
   EXPECT_EQ(route.uid, "0b9f3f9e-4c1d-4d59-9d4e-web");
   EXPECT_EQ(route.resource_version, "41");
   ASSERT_EQ(route.parent_refs.size(), 1u);
@@ -63,6 +65,43 @@ TEST(HttpRouteSpecTest, DecodesWhatTranslateReads) {
   EXPECT_EQ(rule.backends[0].weight, 3u);
   EXPECT_FALSE(rule.filters);  // none written: none held
   EXPECT_FALSE(rule.backends[0].filters);
+}
+
+// Creation times order routes (the oldest wins a conflict): they are held as
+// times, so that an offset is read as the instant it names, and a time that
+// is not RFC 3339 counts as unknown, the oldest, as a missing one does.
+TEST(HttpRouteSpecTest, CreationTimesAreInstants) {
+  auto created = [](const json& timestamp) {
+    json object = Route("web", SimpleSpec("shop.example.com"));
+    object["metadata"]["creationTimestamp"] = timestamp;
+    return DecodeHttpRoute(object, "apps/web").meta;
+  };
+  const ObjectMeta utc = created("2026-01-02T03:04:05Z");
+  const ObjectMeta earlier_with_offset = created("2026-01-02T04:00:00+01:00");
+  EXPECT_TRUE(OlderThan(earlier_with_offset, utc));  // 03:00Z; as text it sorted after
+  EXPECT_EQ(created("yesterday").creation_time, kUnknownCreation);
+  EXPECT_EQ(created(42).creation_time, kUnknownCreation);
+  json unset = Route("web", SimpleSpec("shop.example.com"));
+  unset["metadata"].erase("creationTimestamp");
+  const ObjectMeta unknown = DecodeHttpRoute(unset, "apps/web").meta;
+  EXPECT_EQ(unknown.creation_time, kUnknownCreation);
+  EXPECT_TRUE(OlderThan(unknown, earlier_with_offset));
+}
+
+// A route's labels and annotations are read by nothing in translation and
+// not held; other objects keep theirs (Namespace selectors, Ingress
+// annotations read them).
+TEST(HttpRouteSpecTest, LabelsAndAnnotationsAreNotHeld) {
+  json object = Route("web", SimpleSpec("shop.example.com"));
+  object["metadata"]["labels"] = {{"app.kubernetes.io/managed-by", "Helm"}};
+  object["metadata"]["annotations"] = {{"meta.helm.sh/release-name", "shop"}};
+  EXPECT_FALSE(DecodeHttpRoute(object, "apps/web").meta.tags);
+  const ObjectMeta meta = ParseObjectMeta(object);
+  EXPECT_EQ(meta.labels().at("app.kubernetes.io/managed-by"), "Helm");
+  EXPECT_EQ(meta.annotations().at("meta.helm.sh/release-name"), "shop");
+  EXPECT_TRUE(ParseObjectMeta(Route("bare", SimpleSpec("a.example.com"))).labels().empty());
+  object["metadata"]["labels"] = {{"tier", 1}};  // not a string: the route is malformed
+  EXPECT_TRUE(DecodeHttpRoute(object, "apps/web").malformed);
 }
 
 TEST(HttpRouteSpecTest, NoRulesIsOneRuleMatchingEverything) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/time_format.h"
+
 namespace atrium::translate {
 namespace {
 
@@ -65,14 +67,14 @@ TEST(PrecedenceTest, OrdersByEachCriterionInTurn) {
     PrecedenceKey a = Key(K::kPrefix, "/"), b = Key(K::kPrefix, "/");
     a.gateway_rank = 0;
     b.gateway_rank = 1;
-    a.creation_timestamp = "2024-02-01T00:00:00Z";
-    b.creation_timestamp = "2024-01-01T00:00:00Z";
+    a.creation_time = *base::ParseTime("2024-02-01T00:00:00Z");
+    b.creation_time = *base::ParseTime("2024-01-01T00:00:00Z");
     cases.push_back({"older Gateway before older route", a, b});
   }
   {
     PrecedenceKey a = Key(K::kPrefix, "/"), b = Key(K::kPrefix, "/");
-    a.creation_timestamp = "2024-01-01T00:00:00Z";
-    b.creation_timestamp = "2024-01-02T00:00:00Z";
+    a.creation_time = *base::ParseTime("2024-01-01T00:00:00Z");
+    b.creation_time = *base::ParseTime("2024-01-02T00:00:00Z");
     a.ns = "z";
     cases.push_back({"oldest route", a, b});
   }

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace atrium::kube {
+namespace atrium::base {
 
 std::string FormatTime(std::chrono::system_clock::time_point time);
 std::string FormatMicroTime(std::chrono::system_clock::time_point time);
@@ -17,4 +17,4 @@ std::string FormatMicroTime(std::chrono::system_clock::time_point time);
 // when text is not an RFC 3339 timestamp.
 std::optional<std::chrono::system_clock::time_point> ParseTime(std::string_view text);
 
-}  // namespace atrium::kube
+}  // namespace atrium::base

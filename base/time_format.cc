@@ -1,9 +1,9 @@
-#include "controller/kube/time_format.h"
+#include "base/time_format.h"
 
 #include <cstdio>
 #include <ctime>
 
-namespace atrium::kube {
+namespace atrium::base {
 namespace {
 
 std::string FormatSeconds(std::chrono::system_clock::time_point time) {
@@ -82,4 +82,4 @@ std::optional<std::chrono::system_clock::time_point> ParseTime(std::string_view 
          std::chrono::minutes(minute) + std::chrono::seconds(second) + fraction - offset;
 }
 
-}  // namespace atrium::kube
+}  // namespace atrium::base
