@@ -1,13 +1,14 @@
 #include "controller/translate/backend_refs.h"
 
+#include "base/str_cat.h"
 #include "controller/translate/app_protocols.h"
 
 namespace atrium::translate {
 
 ResolvedBackend ResolveBackendRef(const BackendRefSpec& ref, const std::string& path,
                                   const RuleContext& context) {
-  const std::string& group = ref.group;
-  const std::string& kind = ref.kind;
+  const std::string_view group = ref.group();
+  const std::string_view kind = ref.kind();
   const std::string& name = ref.name;
   const std::string& ns = ref.ns;
   const std::optional<int64_t>& port = ref.port;
@@ -21,9 +22,9 @@ ResolvedBackend ResolveBackendRef(const BackendRefSpec& ref, const std::string& 
     return result;
   };
 
-  if (!group.empty() || kind != "Service") {
-    return invalid("InvalidKind", path + " refers to unsupported kind " +
-                                      (group.empty() ? kind : group + "/" + kind) + " " + name);
+  if (!ref.IsService()) {
+    const std::string written = group.empty() ? std::string(kind) : StrCat(group, "/", kind);
+    return invalid("InvalidKind", path + " refers to unsupported kind " + written + " " + name);
   }
   // A Service reference decoded with a port in range (DecodeBackendRef).
   if (!context.grants.Allows({std::string(kGatewayGroup), "HTTPRoute", context.route.ns, ""},

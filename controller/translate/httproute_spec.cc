@@ -226,8 +226,11 @@ RuleSpec DecodeRule(const nlohmann::json& rule, size_t index, const std::string&
 ParentRefSpec DecodeParentRef(const nlohmann::json& ref, const std::string& path,
                               const std::string& route_ns) {
   ParentRefSpec parent;
-  parent.group = String(ref, "group", path, kGatewayGroup);
-  parent.kind = String(ref, "kind", path, "Gateway");
+  std::string group = String(ref, "group", path, kGatewayGroup);
+  std::string kind = String(ref, "kind", path, "Gateway");
+  if (group != kGatewayGroup || kind != "Gateway") {
+    parent.other_kind = GroupKind{std::move(group), std::move(kind)};
+  }
   parent.name = String(ref, "name", path);
   std::optional<std::string> written_ns = OptString(ref, "namespace", path);
   parent.ns_written = written_ns.has_value();
@@ -285,7 +288,7 @@ void DecodeRules(const nlohmann::json& spec, HttpRouteSpec& route) {
 }  // namespace
 
 nlohmann::json ParentRefSpec::Echo() const {
-  nlohmann::json echo = {{"group", group}, {"kind", kind}, {"name", name}};
+  nlohmann::json echo = {{"group", group()}, {"kind", kind()}, {"name", name}};
   if (ns_written) echo["namespace"] = ns;
   if (section_name) echo["sectionName"] = *section_name;
   if (port) echo["port"] = *port;
@@ -295,8 +298,11 @@ nlohmann::json ParentRefSpec::Echo() const {
 BackendRefSpec DecodeBackendRef(const nlohmann::json& ref, const std::string& path,
                                 const std::string& route_ns) {
   BackendRefSpec result;
-  result.group = String(ref, "group", path);
-  result.kind = String(ref, "kind", path, "Service");
+  std::string group = String(ref, "group", path);
+  std::string kind = String(ref, "kind", path, "Service");
+  if (!group.empty() || kind != "Service") {
+    result.other_kind = GroupKind{std::move(group), std::move(kind)};
+  }
   result.name = String(ref, "name", path);
   result.ns = String(ref, "namespace", path, route_ns);
   result.port = OptInt(ref, "port", path);

@@ -59,8 +59,8 @@ class StatusDocuments {
     };
     for (const ParentStatus& entry : parents) {
       const ParentRefSpec& parent = *entry.parent;
-      add(parent.group);
-      add(parent.kind);
+      add(parent.group());
+      add(parent.kind());
       add(parent.name);
       add(parent.ns_written ? "+" + parent.ns : "-");  // as add_optional renders it
       add_optional(parent.section_name);
@@ -231,7 +231,7 @@ void TranslateHttpRoute(const HttpRouteSpec& route, const state::ClusterState& s
   const ObjectMeta& meta = route.meta;
   std::vector<const ParentRefSpec*> ours;
   for (const ParentRefSpec& parent : route.parent_refs) {
-    if (parent.group != kGatewayGroup || parent.kind != "Gateway") continue;
+    if (!parent.IsGateway()) continue;
     std::string key = parent.ns + "/" + parent.name;
     if (gateways.contains(key)) {
       bool duplicate = std::any_of(ours.begin(), ours.end(), [&](const ParentRefSpec* p) {

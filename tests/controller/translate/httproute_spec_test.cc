@@ -50,8 +50,9 @@ TEST(HttpRouteSpecTest, DecodesWhatTranslateReads) {
   EXPECT_EQ(route.uid, "0b9f3f9e-4c1d-4d59-9d4e-web");
   EXPECT_EQ(route.resource_version, "41");
   ASSERT_EQ(route.parent_refs.size(), 1u);
-  EXPECT_EQ(route.parent_refs[0].group, "gateway.networking.k8s.io");  // defaulted
-  EXPECT_EQ(route.parent_refs[0].kind, "Gateway");
+  EXPECT_EQ(route.parent_refs[0].group(), "gateway.networking.k8s.io");  // defaulted
+  EXPECT_EQ(route.parent_refs[0].kind(), "Gateway");
+  EXPECT_FALSE(route.parent_refs[0].other_kind);  // the default holds no string
   EXPECT_EQ(route.parent_refs[0].ns, "infra");
   ASSERT_EQ(route.hostnames.size(), 1u);
   EXPECT_EQ(route.hostnames[0].name, "shop.example.com");
@@ -143,6 +144,34 @@ TEST(HttpRouteSpecTest, AnotherKindOfBackendNeedsNoPortAndIsLeftToResolve) {
   const RuleSpec& rule = std::get<RuleSpec>(route.rules.at(0));
   ASSERT_EQ(rule.backends.size(), 1u);
   EXPECT_FALSE(rule.backends[0].ref.IsService());
+  EXPECT_EQ(rule.backends[0].ref.group(), "example.com");
+  EXPECT_EQ(rule.backends[0].ref.kind(), "Bucket");
+  EXPECT_EQ(rule.backends[0].ref.port, std::nullopt);
+}
+
+// The defaults hold no strings; any other group or kind is kept as written,
+// and a Service written with its defaults spelled out is the default.
+TEST(HttpRouteSpecTest, ReferenceKindsOtherThanTheDefaultAreKept) {
+  json spec = SimpleSpec("a.example.com");
+  spec["parentRefs"] = {
+      {{"group", "gateway.networking.k8s.io"}, {"kind", "ListenerSet"}, {"name", "ls"}},
+      {{"group", ""}, {"kind", "Service"}, {"name", "mesh"}, {"port", 80}},
+      {{"group", "gateway.networking.k8s.io"}, {"kind", "Gateway"}, {"name", "gw"}}};
+  spec["rules"][0]["backendRefs"] = {
+      {{"group", ""}, {"kind", "Service"}, {"name", "web"}, {"port", 8080}}};
+  const HttpRouteSpec route = DecodeHttpRoute(Route("web", spec), "apps/web");
+  ASSERT_EQ(route.parent_refs.size(), 3u);
+  EXPECT_FALSE(route.parent_refs[0].IsGateway());
+  EXPECT_EQ(route.parent_refs[0].kind(), "ListenerSet");
+  EXPECT_EQ(route.parent_refs[0].Echo()["kind"], "ListenerSet");
+  EXPECT_FALSE(route.parent_refs[1].IsGateway());
+  EXPECT_EQ(route.parent_refs[1].group(), "");
+  EXPECT_EQ(route.parent_refs[1].Echo()["group"], "");
+  EXPECT_TRUE(route.parent_refs[2].IsGateway());
+  EXPECT_FALSE(route.parent_refs[0].SameAsWritten(route.parent_refs[2]));
+  const RuleSpec& rule = std::get<RuleSpec>(route.rules.at(0));
+  EXPECT_TRUE(rule.backends.at(0).ref.IsService());
+  EXPECT_FALSE(rule.backends.at(0).ref.other_kind);
 }
 
 TEST(HttpRouteSpecTest, RegexesAreRecordedNotJudged) {
