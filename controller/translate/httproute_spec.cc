@@ -139,7 +139,7 @@ void DecodeTimeouts(const nlohmann::json& rule, const std::string& path, RuleSpe
   ir::Timeouts decoded;
   if (request && *request > 0) decoded.request_ms = request;
   if (backend && *backend > 0) decoded.backend_request_ms = backend;
-  if (decoded != ir::Timeouts{}) out.timeouts = std::move(decoded);
+  if (decoded != ir::Timeouts{}) out.timeouts = decoded;
 }
 
 void DecodeRetry(const nlohmann::json& rule, const std::string& path, RuleSpec& out) {
@@ -234,7 +234,11 @@ ParentRefSpec DecodeParentRef(const nlohmann::json& ref, const std::string& path
   parent.name = String(ref, "name", path);
   std::optional<std::string> written_ns = OptString(ref, "namespace", path);
   parent.ns_written = written_ns.has_value();
-  parent.ns = written_ns ? std::move(*written_ns) : route_ns;
+  if (written_ns) {
+    parent.ns = std::move(*written_ns);
+  } else {
+    parent.ns = route_ns;
+  }
   parent.section_name = OptString(ref, "sectionName", path);
   parent.port = OptInt(ref, "port", path);
   return parent;

@@ -17,12 +17,15 @@ StringMap ReadStringMap(const nlohmann::json& metadata, std::string_view key) {
   return result;
 }
 
-const StringMap kNoStrings;
+const StringMap& NoStrings() {
+  static const StringMap none;
+  return none;
+}
 
 }  // namespace
 
-const StringMap& ObjectMeta::labels() const { return tags ? tags->labels : kNoStrings; }
-const StringMap& ObjectMeta::annotations() const { return tags ? tags->annotations : kNoStrings; }
+const StringMap& ObjectMeta::labels() const { return tags ? tags->labels : NoStrings(); }
+const StringMap& ObjectMeta::annotations() const { return tags ? tags->annotations : NoStrings(); }
 
 ObjectMeta ParseObjectMeta(const nlohmann::json& object) {
   if (!object.is_object()) throw InputError("object is not a JSON object");

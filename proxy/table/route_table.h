@@ -62,8 +62,8 @@ struct BackendTarget {
 
 // What a route that sets no timeouts or retries has (ir::Route leaves them
 // unset).
-inline const ir::Timeouts kNoTimeouts{};
-inline const ir::Retry kNoRetry{};
+inline constexpr ir::Timeouts kNoTimeouts{};
+inline constexpr ir::Retry kNoRetry{};
 
 // RouteAction is what a matched request needs: immutable, shared, and kept
 // alive by the request (not by the table) once Lookup returns. The route is
