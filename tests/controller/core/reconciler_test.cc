@@ -69,6 +69,16 @@ json Slice(const std::string& service, const std::string& address) {
           {"endpoints", {{{"addresses", {address}}}}}};
 }
 
+// StartWithOneRoute loads a class, a Gateway and a route "/", marks the
+// sources synced and starts the reconciler.
+void StartWithOneRoute(Reconciler& reconciler) {
+  reconciler.Upsert(state::kGatewayClass, GatewayClass());
+  reconciler.Upsert(state::kGateway, Gateway());
+  reconciler.Upsert(state::kHttpRoute, Route("/"));
+  reconciler.SetSynced(true);
+  reconciler.Start();
+}
+
 class ReconcilerTest : public ::testing::Test {
  protected:
   ReconcilerTest() : reconciler_(ReconcilerOptions{}, publisher_, nullptr) {}
@@ -136,11 +146,7 @@ TEST(ReconcilerHoldoffTest, AnIsolatedChangeGoesAtOnceABurstIsCoalesced) {
   options.max_holdoff = 2 * kHoldoff;
   table::TablePublisher publisher;
   Reconciler reconciler(options, publisher, nullptr);
-  reconciler.Upsert(state::kGatewayClass, GatewayClass());
-  reconciler.Upsert(state::kGateway, Gateway());
-  reconciler.Upsert(state::kHttpRoute, Route("/"));
-  reconciler.SetSynced(true);
-  reconciler.Start();
+  StartWithOneRoute(reconciler);
   EXPECT_TRUE(reconciler.WaitForGeneration(1, kHoldoff * 3 / 4));
   // Right behind the changes before: coalesced, published after the hold-off.
   reconciler.Upsert(state::kHttpRoute, Route("/v2"));
@@ -198,11 +204,7 @@ TEST(ReconcilerQuietTest, OnQuietRunsOnceAfterEachPassWhenQuiet) {
   };
   table::TablePublisher publisher;
   Reconciler reconciler(options, publisher, nullptr);
-  reconciler.Upsert(state::kGatewayClass, GatewayClass());
-  reconciler.Upsert(state::kGateway, Gateway());
-  reconciler.Upsert(state::kHttpRoute, Route("/"));
-  reconciler.SetSynced(true);
-  reconciler.Start();
+  StartWithOneRoute(reconciler);
   ASSERT_TRUE(reconciler.WaitForGeneration(1, kWait));
   EXPECT_TRUE(calls_reach(1, kWait));
   EXPECT_FALSE(calls_reach(2, kQuiet));
