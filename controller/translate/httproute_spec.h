@@ -52,9 +52,6 @@ struct RefIssue {
   bool operator==(const RefIssue&) const = default;
 };
 
-// BackendRefSpec is a BackendObjectReference as written, defaults applied.
-// A Service reference has a name and a port in 1-65535 (checked when
-// decoded); other kinds are kept, to be reported InvalidKind.
 // GroupKind is the API group and kind of a reference to something other
 // than its field's default. References nearly always name the default (a
 // backendRef a core Service, a parentRef a Gateway), so the specs box
@@ -66,6 +63,9 @@ struct GroupKind {
   bool operator==(const GroupKind&) const = default;
 };
 
+// BackendRefSpec is a BackendObjectReference as written, defaults applied.
+// A Service reference has a name and a port in 1-65535 (checked when
+// decoded); other kinds are kept, to be reported InvalidKind.
 struct BackendRefSpec {
   BoxedOptional<GroupKind> other_kind;  // unset: a Service of the core group ("")
   std::string name;

@@ -68,8 +68,8 @@ const HttpRouteOutcome* HttpRouteMemo::Cursor::Find(const std::string& route_key
 
 void HttpRouteMemo::Store(const std::string& route_key, HttpRouteOutcome outcome) {
   Forget(route_key);
-  auto [it, inserted] = outcomes_.emplace(route_key, std::move(outcome));
-  for (const std::string& service : it->second.services) dependents_[service].insert(&it->first);
+  const auto& [key, stored] = *outcomes_.emplace(route_key, std::move(outcome)).first;
+  for (const std::string& service : stored.services) dependents_[service].insert(&key);
 }
 
 void HttpRouteMemo::Forget(const std::string& route_key) {
