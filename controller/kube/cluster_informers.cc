@@ -1,5 +1,7 @@
 #include "controller/kube/cluster_informers.h"
 
+#include <algorithm>
+
 #include "controller/state/cluster_state.h"
 
 namespace atrium::kube {
@@ -22,6 +24,9 @@ ClusterInformers::ClusterInformers(KubeClient& client, const ClusterInformersOpt
       InformerOptions informer = options.informer;
       informer.ns = ns;
       informer.seed = seed++;
+      if (kind.kind == state::kEndpointSlice) {
+        informer.page_size = std::min(informer.page_size, kEndpointSlicePageSize);
+      }
       if (kind.kind == state::kSecret) {
         informer.field_selector = "type=kubernetes.io/tls";
         informer.filter = IsTlsSecret;

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,6 +41,13 @@ struct ClusterInformersOptions {
   // The kinds to watch; AtriumKinds() by default.
   std::vector<ResourceKind> kinds = AtriumKinds();
 };
+
+// kEndpointSlicePageSize bounds the EndpointSlices in one LIST page (the
+// other kinds use InformerOptions::page_size, client-go's 500). A slice holds
+// up to 100 endpoints, and a page is parsed whole before it is stored: 500
+// slices are up to 50,000 endpoints, tens of megabytes of JSON tree at once
+// at start-up and at every relist, where 50 keep it to a tenth.
+inline constexpr int64_t kEndpointSlicePageSize = 50;
 
 // IsTlsSecret tells whether a Secret has type kubernetes.io/tls.
 bool IsTlsSecret(const nlohmann::json& secret);

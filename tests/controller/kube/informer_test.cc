@@ -449,6 +449,32 @@ TEST_F(ClusterInformersTest, ReadsOnlyTlsSecrets) {
   EXPECT_EQ(recorder_.Object("Secret default/cert")["data"]["tls.key"], "a2V5");
 }
 
+// EndpointSlices, the largest objects a cluster has by the thousand, are
+// listed kEndpointSlicePageSize at a time; other kinds a full page at a time.
+TEST_F(ClusterInformersTest, ListsEndpointSlicesInSmallPages) {
+  const int slices = 2 * static_cast<int>(kEndpointSlicePageSize) + 1;
+  for (int i = 0; i < slices; ++i) {
+    Create({{"apiVersion", "discovery.k8s.io/v1"},
+            {"kind", "EndpointSlice"},
+            {"metadata",
+             {{"name", "web-" + std::to_string(i)},
+              {"namespace", "default"},
+              {"labels", {{"kubernetes.io/service-name", "web"}}}}},
+            {"addressType", "IPv4"},
+            {"endpoints", {{{"addresses", {"10.0.0.1"}}}}}});
+    Create(Service("default", "svc-" + std::to_string(i)));
+  }
+  api_->ResetRequestCounts();
+  ClusterInformersOptions options;
+  options.kinds = {*FindKind("EndpointSlice"), *FindKind("Service")};
+  auto informers = MakeInformers(options);
+  informers->Start();
+  ASSERT_TRUE(informers->WaitForSync(kWait));
+  EXPECT_EQ(recorder_.Keys().size(), static_cast<size_t>(2 * slices));
+  EXPECT_EQ(api_->RequestCount("list", "discovery.k8s.io/endpointslices"), 3u);
+  EXPECT_EQ(api_->RequestCount("list", "/services"), 1u);  // the core group is ""
+}
+
 TEST_F(ClusterInformersTest, WatchesOnlyTheGivenNamespaces) {
   Create(Namespace("team-a"));
   Create(Namespace("team-b"));
