@@ -1,43 +1,8 @@
 #include "tests/apiserver/time_format.h"
 
-#include <ctime>
 #include <string>
 
 namespace atrium::testing {
-
-namespace {
-
-std::string FormatWith(std::chrono::system_clock::time_point t, bool micros) {
-  using namespace std::chrono;
-  std::time_t seconds = system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[64];
-  size_t n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out(buf, n);
-  if (micros) {
-    auto us = duration_cast<microseconds>(t.time_since_epoch()).count() % 1000000;
-    char frac[16];
-    std::snprintf(frac, sizeof(frac), ".%06lld", static_cast<long long>(us));
-    out += frac;
-  }
-  return out + "Z";
-}
-
-}  // namespace
-
-std::string FormatTime(std::chrono::system_clock::time_point t) { return FormatWith(t, false); }
-
-std::string FormatMicroTime(std::chrono::system_clock::time_point t) { return FormatWith(t, true); }
-
-std::optional<std::chrono::system_clock::time_point> ParseTime(std::string_view text) {
-  std::tm tm{};
-  std::string s(text);
-  const char* end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (end == nullptr) return std::nullopt;
-  auto t = std::chrono::system_clock::from_time_t(timegm(&tm));
-  return t;
-}
 
 std::string HumanDuration(std::chrono::seconds age) {
   int64_t s = age.count();
