@@ -223,14 +223,20 @@ RuleSpec DecodeRule(const nlohmann::json& rule, size_t index, const std::string&
   return result;
 }
 
+// UnlessDefault boxes a reference's group and kind when they are not its
+// field's default, and holds nothing when they are.
+BoxedOptional<GroupKind> UnlessDefault(std::string group, std::string kind,
+                                       std::string_view default_group,
+                                       std::string_view default_kind) {
+  if (group == default_group && kind == default_kind) return std::nullopt;
+  return GroupKind{std::move(group), std::move(kind)};
+}
+
 ParentRefSpec DecodeParentRef(const nlohmann::json& ref, const std::string& path,
                               const std::string& route_ns) {
   ParentRefSpec parent;
-  std::string group = String(ref, "group", path, kGatewayGroup);
-  std::string kind = String(ref, "kind", path, "Gateway");
-  if (group != kGatewayGroup || kind != "Gateway") {
-    parent.other_kind = GroupKind{std::move(group), std::move(kind)};
-  }
+  parent.other_kind = UnlessDefault(String(ref, "group", path, kGatewayGroup),
+                                    String(ref, "kind", path, "Gateway"), kGatewayGroup, "Gateway");
   parent.name = String(ref, "name", path);
   std::optional<std::string> written_ns = OptString(ref, "namespace", path);
   parent.ns_written = written_ns.has_value();
@@ -302,11 +308,8 @@ nlohmann::json ParentRefSpec::Echo() const {
 BackendRefSpec DecodeBackendRef(const nlohmann::json& ref, const std::string& path,
                                 const std::string& route_ns) {
   BackendRefSpec result;
-  std::string group = String(ref, "group", path);
-  std::string kind = String(ref, "kind", path, "Service");
-  if (!group.empty() || kind != "Service") {
-    result.other_kind = GroupKind{std::move(group), std::move(kind)};
-  }
+  result.other_kind = UnlessDefault(String(ref, "group", path),
+                                    String(ref, "kind", path, "Service"), "", "Service");
   result.name = String(ref, "name", path);
   result.ns = String(ref, "namespace", path, route_ns);
   result.port = OptInt(ref, "port", path);
