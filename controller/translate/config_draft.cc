@@ -105,11 +105,13 @@ class SocketBuilder {
 
  private:
   // ChangedHostnames lists the hostnames whose entries differ from
-  // previous's, or nullopt when there are too many to rebuild piecemeal.
-  std::optional<std::set<Host>> ChangedHostnames(const SocketState& previous) const;
+  // previous's, or nullopt when there are too many to rebuild piecemeal;
+  // added receives the draft positions of the entries previous lacks.
+  std::optional<std::set<Host>> ChangedHostnames(const SocketState& previous,
+                                                 std::vector<size_t>& added) const;
   SocketState BuildAll(SocketState* previous, size_t& reused, size_t& built);
-  SocketState BuildChanged(SocketState previous, const std::set<Host>& changed, size_t& reused,
-                           size_t& built);
+  SocketState BuildChanged(SocketState previous, const std::set<Host>& changed,
+                           const std::vector<size_t>& added, size_t& reused, size_t& built);
   // BuildHost builds the virtual host for key into state.hosts (reusing
   // previous's when its entries are the same); false when key has none.
   bool BuildHost(const Host& key, const VirtualHostCache::Built* previous, SocketState& state,
@@ -139,6 +141,13 @@ class SocketBuilder {
                             std::make_pair(entry, size_t{0}))
         ->second;
   }
+  // FindPosition is PositionOf for an entry that may not be in this draft.
+  std::optional<size_t> FindPosition(const RouteEntry* entry) const {
+    auto it =
+        std::lower_bound(by_address_.begin(), by_address_.end(), std::make_pair(entry, size_t{0}));
+    if (it == by_address_.end() || it->first != entry) return std::nullopt;
+    return it->second;
+  }
   std::vector<const RouteEntry*> Addresses() const {
     std::vector<const RouteEntry*> addresses;
     addresses.reserve(by_address_.size());
@@ -156,18 +165,20 @@ class SocketBuilder {
 SocketState SocketBuilder::Build(SocketState* previous, size_t& reused, size_t& built) {
   if (previous != nullptr && previous->claims == socket_.claims &&
       previous->sni_scoped_claims == socket_.sni_scoped_claims && previous->tls == socket_.tls) {
-    if (std::optional<std::set<Host>> changed = ChangedHostnames(*previous)) {
+    std::vector<size_t> added;
+    if (std::optional<std::set<Host>> changed = ChangedHostnames(*previous, added)) {
       if (changed->empty()) {
         reused += previous->vhosts.size();
         return std::move(*previous);
       }
-      return BuildChanged(std::move(*previous), *changed, reused, built);
+      return BuildChanged(std::move(*previous), *changed, added, reused, built);
     }
   }
   return BuildAll(previous, reused, built);
 }
 
-std::optional<std::set<Host>> SocketBuilder::ChangedHostnames(const SocketState& previous) const {
+std::optional<std::set<Host>> SocketBuilder::ChangedHostnames(const SocketState& previous,
+                                                              std::vector<size_t>& added) const {
   std::set<Host> changed;
   auto add = [&changed](const RouteEntry* entry) {
     // kAny covers every host: that change rebuilds the whole socket anyway.
@@ -181,6 +192,7 @@ std::optional<std::set<Host>> SocketBuilder::ChangedHostnames(const SocketState&
   size_t j = 0;
   while (i < by_address_.size() || j < before.size()) {
     if (j == before.size() || (i < by_address_.size() && by_address_[i].first < before[j])) {
+      added.push_back(by_address_[i].second);
       if (!add(by_address_[i++].first)) return std::nullopt;  // added
     } else if (i == by_address_.size() || before[j] < by_address_[i].first) {
       if (!add(before[j++])) return std::nullopt;  // removed
@@ -223,14 +235,30 @@ SocketState SocketBuilder::BuildAll(SocketState* previous, size_t& reused, size_
 }
 
 SocketState SocketBuilder::BuildChanged(SocketState state, const std::set<Host>& changed,
-                                        size_t& reused, size_t& built) {
-  // The changed hostnames' buckets, again from the draft.
+                                        const std::vector<size_t>& added, size_t& reused,
+                                        size_t& built) {
+  // The changed hostnames' buckets, in draft order: what is left of the
+  // previous bucket, and the added entries with that hostname (found from
+  // the few entries that changed, not by scanning the socket's thousands).
   for (const Host& hostname : changed) {
-    if (auto it = state.hosts.find(hostname); it != state.hosts.end()) it->second.bucket.clear();
-  }
-  for (size_t position : positions_) {
-    const std::shared_ptr<const RouteEntry>& entry = entries_[position];
-    if (changed.contains(entry->hostname)) state.hosts[entry->hostname].bucket.push_back(entry);
+    std::vector<size_t> positions;
+    auto it = state.hosts.find(hostname);
+    if (it != state.hosts.end()) {
+      for (const std::shared_ptr<const RouteEntry>& entry : it->second.bucket) {
+        if (std::optional<size_t> position = FindPosition(entry.get())) {
+          positions.push_back(*position);
+        }
+      }
+    }
+    for (size_t position : added) {
+      if (entries_[position]->hostname == hostname) positions.push_back(position);
+    }
+    if (positions.empty()) {
+      if (it != state.hosts.end()) it->second.bucket.clear();
+      continue;
+    }
+    std::sort(positions.begin(), positions.end());
+    state.hosts[hostname].bucket = EntriesAt(entries_, positions);
   }
   state.entry_addresses = Addresses();
   NoteWildcards(state);
@@ -373,9 +401,18 @@ bool SocketBuilder::BuildHost(const Host& key, const VirtualHostCache::Built* pr
 
 ir::RouteConfig BuildRouteConfig(ConfigDraft draft, VirtualHostCache* cache) {
   std::map<SocketKey, std::vector<size_t>> by_socket;  // positions in draft.entries
+  // Runs of entries share a socket (a route's entries, and routes attached
+  // to one listener, come in a row): a run costs one comparison an entry,
+  // not two map lookups.
+  const SocketKey* run_socket = nullptr;
+  std::vector<size_t>* run_positions = nullptr;  // null: the run's socket is not in the draft
   for (size_t i = 0; i < draft.entries.size(); ++i) {
     const SocketKey& socket = draft.entries[i]->socket;
-    if (draft.sockets.contains(socket)) by_socket[socket].push_back(i);
+    if (run_socket == nullptr || !(socket == *run_socket)) {
+      run_socket = &socket;
+      run_positions = draft.sockets.contains(socket) ? &by_socket[socket] : nullptr;
+    }
+    if (run_positions != nullptr) run_positions->push_back(i);
   }
   VirtualHostCache::State next;
   ir::RouteConfig config;
