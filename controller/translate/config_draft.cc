@@ -26,7 +26,7 @@ using Entries = VirtualHostCache::Entries;
 // foo.bar.com only ever sees the foo.bar.com rules (and the default
 // backend). HTTPRoute rules are left merged across hostnames, as the
 // Gateway API requires (conformance: HTTPRouteMatchingAcrossRoutes).
-void KeepMostSpecificIngressHost(const Entries& entries, std::vector<size_t>& positions) {
+void KeepMostSpecificIngressHost(const DraftEntries& entries, std::vector<size_t>& positions) {
   std::optional<Specificity> best;
   for (size_t position : positions) {
     const RouteEntry& entry = *entries[position];
@@ -44,7 +44,7 @@ void KeepMostSpecificIngressHost(const Entries& entries, std::vector<size_t>& po
 // KeepFirstOfEachOrigin drops every entry whose origin (object, rule,
 // match) an earlier entry already serves: entries of one origin reached
 // through several listener hostnames carry the same route.
-void KeepFirstOfEachOrigin(const Entries& entries, std::vector<size_t>& positions) {
+void KeepFirstOfEachOrigin(const DraftEntries& entries, std::vector<size_t>& positions) {
   using Origin =
       std::tuple<std::string_view, std::string_view, std::string_view, uint32_t, uint32_t, bool>;
   std::set<Origin> origins;
@@ -58,7 +58,7 @@ void KeepFirstOfEachOrigin(const Entries& entries, std::vector<size_t>& position
 
 // SameEntries tells whether positions pick exactly the entry objects of
 // built, in that order.
-bool SameEntries(const Entries& entries, const std::vector<size_t>& positions,
+bool SameEntries(const DraftEntries& entries, const std::vector<size_t>& positions,
                  const Entries& built) {
   if (positions.size() != built.size()) return false;
   for (size_t i = 0; i < positions.size(); ++i) {
@@ -67,7 +67,7 @@ bool SameEntries(const Entries& entries, const std::vector<size_t>& positions,
   return true;
 }
 
-Entries EntriesAt(const Entries& entries, const std::vector<size_t>& positions) {
+Entries EntriesAt(const DraftEntries& entries, const std::vector<size_t>& positions) {
   Entries picked;
   picked.reserve(positions.size());
   for (size_t position : positions) picked.push_back(entries[position]);
@@ -81,6 +81,10 @@ bool VirtualHostBefore(const SharedValue<ir::VirtualHost>& a,
 
 Host KeyOf(const ir::VirtualHost& vhost) { return Host{vhost.kind, vhost.hostname}; }
 
+bool IsWildcard(const Host& host) {
+  return host.kind != ir::HostnameKind::kExact && host.kind != ir::HostnameKind::kAny;
+}
+
 // A build that finds more changed hostnames than this on a socket rebuilds
 // the whole socket (scanning for the hosts each one covers would cost more).
 constexpr size_t kMaxIncrementalHostnames = 64;
@@ -92,7 +96,8 @@ using SocketState = VirtualHostCache::SocketState;
 // same objects, so comparing two passes' entries compares pointers.
 class SocketBuilder {
  public:
-  SocketBuilder(const Entries& entries, const Socket& socket, const std::vector<size_t>& positions)
+  SocketBuilder(const DraftEntries& entries, const Socket& socket,
+                const std::vector<size_t>& positions)
       : entries_(entries), socket_(socket), positions_(positions) {
     by_address_.reserve(positions.size());
     for (size_t position : positions) by_address_.emplace_back(entries_[position].get(), position);
@@ -126,15 +131,11 @@ class SocketBuilder {
     if (key.kind != ir::HostnameKind::kAny) candidates.push_back(Host{});
     return candidates;
   }
-  // NoteWildcards sets wildcards_ for the hosts state holds.
+  // NoteWildcards sets wildcards_ for the hosts state holds (from its
+  // count of wildcard buckets: a pass reads no node of the thousands).
   void NoteWildcards(const SocketState& state) {
-    auto wildcard = [](const Host& host) {
-      return host.kind != ir::HostnameKind::kExact && host.kind != ir::HostnameKind::kAny;
-    };
-    wildcards_ = std::any_of(socket_.claims.begin(), socket_.claims.end(), wildcard) ||
-                 std::any_of(state.hosts.begin(), state.hosts.end(), [&](const auto& host) {
-                   return !host.second.bucket.empty() && wildcard(host.first);
-                 });
+    wildcards_ = std::any_of(socket_.claims.begin(), socket_.claims.end(), IsWildcard) ||
+                 state.wildcard_buckets > 0;
   }
   size_t PositionOf(const RouteEntry* entry) const {
     return std::lower_bound(by_address_.begin(), by_address_.end(),
@@ -155,7 +156,7 @@ class SocketBuilder {
     return addresses;
   }
 
-  const Entries& entries_;
+  const DraftEntries& entries_;
   const Socket& socket_;
   const std::vector<size_t>& positions_;  // the socket's entries in draft order
   std::vector<std::pair<const RouteEntry*, size_t>> by_address_;  // sorted
@@ -213,6 +214,9 @@ SocketState SocketBuilder::BuildAll(SocketState* previous, size_t& reused, size_
   for (size_t position : positions_) {
     state.hosts[entries_[position]->hostname].bucket.push_back(entries_[position]);
   }
+  state.wildcard_buckets =
+      static_cast<size_t>(std::count_if(state.hosts.begin(), state.hosts.end(),
+                                        [](const auto& host) { return IsWildcard(host.first); }));
   NoteWildcards(state);
   auto build = [&](const Host& key) {
     const VirtualHostCache::Built* before = nullptr;
@@ -243,6 +247,9 @@ SocketState SocketBuilder::BuildChanged(SocketState state, const std::set<Host>&
   for (const Host& hostname : changed) {
     std::vector<size_t> positions;
     auto it = state.hosts.find(hostname);
+    if (it != state.hosts.end() && IsWildcard(hostname) && !it->second.bucket.empty()) {
+      --state.wildcard_buckets;  // counted again below if its bucket stays non-empty
+    }
     if (it != state.hosts.end()) {
       for (const std::shared_ptr<const RouteEntry>& entry : it->second.bucket) {
         if (std::optional<size_t> position = FindPosition(entry.get())) {
@@ -259,6 +266,7 @@ SocketState SocketBuilder::BuildChanged(SocketState state, const std::set<Host>&
     }
     std::sort(positions.begin(), positions.end());
     state.hosts[hostname].bucket = EntriesAt(entries_, positions);
+    if (IsWildcard(hostname)) ++state.wildcard_buckets;
   }
   state.entry_addresses = Addresses();
   NoteWildcards(state);

@@ -13,6 +13,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -58,11 +59,39 @@ struct RouteEntry {
   SharedValue<ir::Route> route;  // the same object in every virtual host it serves
 };
 
-// Entries are shared: the HTTPRoute memo hands the same entries to every
-// pass until their route changes.
+// DraftEntries is a draft's entries, in order. Entries are shared: the
+// HTTPRoute memo hands the same entries to every pass until their route
+// changes. The draft points at the memo's references instead of copying
+// them, so a pass that replays thousands of entries counts no reference up
+// (and later down) for each: the memo holds them, unchanged, until
+// BuildRouteConfig has consumed the draft. Entries a pass makes, the draft
+// holds itself. Movable, not copyable (it points into itself).
+class DraftEntries {
+ public:
+  using Entry = std::shared_ptr<const RouteEntry>;
+  DraftEntries() = default;
+  DraftEntries(DraftEntries&&) = default;
+  DraftEntries& operator=(DraftEntries&&) = default;
+  DraftEntries(const DraftEntries&) = delete;
+  DraftEntries& operator=(const DraftEntries&) = delete;
+
+  const Entry& operator[](size_t position) const { return *at_[position]; }
+  size_t size() const { return at_.size(); }
+  void reserve(size_t size) { at_.reserve(size); }
+  // Add appends an entry this pass made; the draft holds it.
+  void Add(Entry entry) { at_.push_back(&made_.emplace_back(std::move(entry))); }
+  // Refer appends an entry held at *held, which must stay there, unchanged,
+  // for as long as the draft lives.
+  void Refer(const Entry& held) { at_.push_back(&held); }
+
+ private:
+  std::vector<const Entry*> at_;
+  std::deque<Entry> made_;  // a deque: growing it moves no element
+};
+
 struct ConfigDraft {
   std::map<SocketKey, Socket> sockets;
-  std::vector<std::shared_ptr<const RouteEntry>> entries;
+  DraftEntries entries;
 };
 
 // HostHash hashes a Host for unordered containers.
@@ -101,6 +130,9 @@ class VirtualHostCache {
       std::optional<Built> built;
     };
     std::unordered_map<Host, HostState, HostHash> hosts;
+    // How many of hosts are wildcards with a non-empty bucket (whether a
+    // build must look for parent wildcards, known without a walk of hosts).
+    size_t wildcard_buckets = 0;
     // The addresses of all the socket's entries, sorted (how the next build
     // finds what changed: unchanged entries are the same objects).
     std::vector<const RouteEntry*> entry_addresses;

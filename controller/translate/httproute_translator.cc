@@ -211,7 +211,7 @@ void AddRouteEntries(const ObjectMeta& meta, const std::vector<ParsedRule>& rule
           key.kind = state::kHttpRoute;
           key.rule_index = static_cast<uint32_t>(rule.index);
           key.match_index = static_cast<uint32_t>(m);
-          draft.entries.push_back(std::make_shared<const RouteEntry>(std::move(entry)));
+          draft.entries.Add(std::make_shared<const RouteEntry>(std::move(entry)));
         }
       }
     }
@@ -361,7 +361,11 @@ void TranslateHttpRoutes(const state::ClusterState& state, const Options& option
   }
   for (const auto& [key, route] : state.http_routes) {
     if (const HttpRouteOutcome* known = cursor ? cursor->Find(key) : nullptr) {
-      draft.entries.insert(draft.entries.end(), known->entries.begin(), known->entries.end());
+      // The memo's own references: it changes none of them before the draft
+      // is built (see DraftEntries).
+      for (const std::shared_ptr<const RouteEntry>& entry : known->entries) {
+        draft.entries.Refer(entry);
+      }
       if (known->status) statuses.push_back(*known->status);
       for (const Problem& problem : known->problems) {
         problems.Add(problem.kind, problem.ns, problem.name, problem.reason);
@@ -382,8 +386,10 @@ void TranslateHttpRoutes(const state::ClusterState& state, const Options& option
     }
     count_attached(outcome);
     if (memo == nullptr) continue;
-    outcome.entries.assign(draft.entries.begin() + static_cast<std::ptrdiff_t>(entries_before),
-                           draft.entries.end());
+    outcome.entries.reserve(draft.entries.size() - entries_before);
+    for (size_t i = entries_before; i < draft.entries.size(); ++i) {
+      outcome.entries.push_back(draft.entries[i]);
+    }
     if (statuses.size() > statuses_before) outcome.status = statuses.back();
     outcome.problems = problems.From(problems_before);
     memo->Store(key, std::move(outcome));

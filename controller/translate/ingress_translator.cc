@@ -392,7 +392,7 @@ bool ServeOn(uint16_t port, bool tls, std::vector<ir::TlsCertificate> certificat
 
   for (const Candidate* candidate : kept) {
     if (!candidate->fallback) {
-      draft.entries.push_back(std::make_shared<const RouteEntry>(
+      draft.entries.Add(std::make_shared<const RouteEntry>(
           RouteEntry{socket_key, candidate->hostname, candidate->hostname, candidate->precedence,
                      ssl_redirect && candidate->ssl_redirect ? SslRedirectRoute(candidate->route)
                                                              : candidate->route}));
@@ -402,7 +402,7 @@ bool ServeOn(uint16_t port, bool tls, std::vector<ir::TlsCertificate> certificat
     // Ingresses serve.
     const SharedValue<ir::Route> route = candidate->route;
     for (const Host& claim : ingress_claims) {
-      draft.entries.push_back(std::make_shared<const RouteEntry>(
+      draft.entries.Add(std::make_shared<const RouteEntry>(
           RouteEntry{socket_key, claim, claim, candidate->precedence, route}));
     }
   }
