@@ -33,7 +33,7 @@ class ServiceReferences {
   void Count(const ir::VirtualHost& vhost, int delta);
 
   std::shared_ptr<const ir::RouteConfig> config_;  // keeps hosts_ alive
-  std::vector<const ir::VirtualHost*> hosts_;      // config_'s, sorted by address
+  std::vector<const ir::VirtualHost*> hosts_;      // config_'s, listener by listener
   // "namespace/name" -> how many uses (a route per backend and mirror).
   std::unordered_map<std::string, size_t> counts_;
 };

@@ -19,6 +19,7 @@ std::shared_ptr<const EndpointSet> EndpointSetPool::Get(const ir::Backend& backe
                  [](const ir::Endpoint& endpoint) { return endpoint.ready; });
   }
   const std::vector<ir::Endpoint>& ready = all_ready ? listed : filtered;
+  last_adopted_set_ = nullptr;  // sets_ may change below
   std::shared_ptr<const EndpointSet>& shared = sets_[backend.name];
   if (shared != nullptr && shared->endpoints == ready) return shared;
   if (previous_ != nullptr) {
@@ -33,8 +34,12 @@ std::shared_ptr<const EndpointSet> EndpointSetPool::Get(const ir::Backend& backe
 }
 
 void EndpointSetPool::Adopt(std::string_view name, const std::shared_ptr<const EndpointSet>& set) {
-  // Hosts that share a backend adopt the same set again and again: finding
-  // it in place costs no reference count traffic.
+  // Hosts that share a backend come in runs: the pair just adopted is
+  // already in place, known without hashing the name again.
+  if (set.get() == last_adopted_set_ && name == last_adopted_name_) return;
+  last_adopted_name_ = name;
+  last_adopted_set_ = set.get();
+  // Finding it in place costs no reference count traffic.
   auto it = sets_.find(name);
   if (it == sets_.end()) {
     sets_.emplace(name, set);

@@ -35,11 +35,18 @@ class EndpointSetPool {
 
   // sets: the latest set of each backend name.
   const EndpointSets& sets() const { return sets_; }
-  EndpointSets TakeSets() { return std::move(sets_); }
+  EndpointSets TakeSets() {
+    last_adopted_set_ = nullptr;
+    return std::move(sets_);
+  }
 
  private:
   const EndpointSets* previous_ = nullptr;
   EndpointSets sets_;
+  // The pair of the last Adopt, while sets_ holds it: null after anything
+  // else changes sets_.
+  std::string_view last_adopted_name_;
+  const EndpointSet* last_adopted_set_ = nullptr;
 };
 
 }  // namespace atrium::table

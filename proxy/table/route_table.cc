@@ -27,6 +27,9 @@ std::string ListenerIdentity(const ir::Listener& listener) {
 bool HostNamesEqual(const ir::Listener& a, const ir::Listener& b) {
   if (a.virtual_hosts.size() != b.virtual_hosts.size()) return false;
   for (size_t i = 0; i < a.virtual_hosts.size(); ++i) {
+    // Mostly the same objects (translate shares unchanged hosts): known
+    // equal without reading thousands of hosts.
+    if (a.virtual_hosts[i].SameObject(b.virtual_hosts[i])) continue;
     if (a.virtual_hosts[i]->kind != b.virtual_hosts[i]->kind ||
         a.virtual_hosts[i]->hostname != b.virtual_hosts[i]->hostname) {
       return false;

@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -89,6 +92,83 @@ TEST(ServiceReferencesTest, FollowsTheServicesOfTheLiveConfiguration) {
   EXPECT_FALSE(references.Contains("apps/d"));
   references.Update(nullptr);
   EXPECT_FALSE(references.Contains("apps/common"));
+}
+
+// Random edits of the kinds translate makes (hosts replaced, added,
+// removed, runs of them, reordered, listeners added and dropped): after
+// each, exactly the Services some host uses are referenced.
+TEST(ServiceReferencesTest, RandomEditsFollowAFreshCount) {
+  std::mt19937 random(20261203);  // fixed: a failure replays
+  auto pick = [&random](size_t size) {
+    return std::uniform_int_distribution<size_t>(0, size - 1)(random);
+  };
+  const std::vector<std::string> services = {"apps/a", "apps/b", "apps/c", "apps/d", "apps/e"};
+  int made = 0;
+  auto make_host = [&] {
+    const std::string service = services[pick(services.size())];
+    const std::string mirror = pick(4) == 0 ? services[pick(services.size())] + ":80" : "";
+    return Host("h" + std::to_string(made++) + ".example.com", {service + ":80"}, mirror);
+  };
+  std::vector<std::vector<SharedValue<ir::VirtualHost>>> listeners(2);
+  for (auto& hosts : listeners) {
+    for (int i = 0; i < 30; ++i) hosts.push_back(make_host());
+  }
+  ServiceReferences references;
+  for (int step = 0; step < 2000; ++step) {
+    auto& hosts = listeners[pick(listeners.size())];
+    switch (pick(7)) {
+      case 0:  // one replaced
+        if (!hosts.empty()) hosts[pick(hosts.size())] = make_host();
+        break;
+      case 1:  // a run added somewhere
+        for (size_t n = 1 + pick(12), at = hosts.empty() ? 0 : pick(hosts.size()); n > 0; --n) {
+          hosts.insert(hosts.begin() + static_cast<std::ptrdiff_t>(at), make_host());
+        }
+        break;
+      case 2:  // a run removed
+        if (!hosts.empty()) {
+          const size_t at = pick(hosts.size());
+          const size_t n = std::min(hosts.size() - at, 1 + pick(12));
+          hosts.erase(hosts.begin() + static_cast<std::ptrdiff_t>(at),
+                      hosts.begin() + static_cast<std::ptrdiff_t>(at + n));
+        }
+        break;
+      case 3:  // two swapped
+        if (!hosts.empty()) std::swap(hosts[pick(hosts.size())], hosts[pick(hosts.size())]);
+        break;
+      case 4:  // a host shared with the other listener
+        if (!listeners[0].empty()) listeners[1].push_back(listeners[0][pick(listeners[0].size())]);
+        break;
+      case 5:  // a listener added or dropped
+        if (listeners.size() > 1 && pick(2) == 0) {
+          listeners.erase(listeners.begin() + static_cast<std::ptrdiff_t>(pick(listeners.size())));
+        } else {
+          listeners.emplace_back();
+          for (size_t n = pick(10); n > 0; --n) listeners.back().push_back(make_host());
+        }
+        break;
+      default:  // nothing changed
+        break;
+    }
+    references.Update(Config(listeners));
+    std::set<std::string> used;
+    for (const auto& listener : listeners) {
+      for (const auto& vhost : listener) {
+        for (const ir::Route& route : vhost->routes) {
+          for (const ir::Backend& backend : route.backends) {
+            used.insert(backend.name.substr(0, backend.name.find(':')));
+          }
+          for (const ir::RequestMirror& mirror : route.filters.mirrors) {
+            used.insert(mirror.backend_name.substr(0, mirror.backend_name.find(':')));
+          }
+        }
+      }
+    }
+    for (const std::string& service : services) {
+      ASSERT_EQ(references.Contains(service), used.contains(service))
+          << "step " << step << ": " << service;
+    }
+  }
 }
 
 }  // namespace
