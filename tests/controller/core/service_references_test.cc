@@ -136,8 +136,10 @@ TEST(ServiceReferencesTest, RandomEditsFollowAFreshCount) {
       case 3:  // two swapped
         if (!hosts.empty()) std::swap(hosts[pick(hosts.size())], hosts[pick(hosts.size())]);
         break;
-      case 4:  // a host shared with the other listener
-        if (!listeners[0].empty()) listeners[1].push_back(listeners[0][pick(listeners[0].size())]);
+      case 4:  // a host shared with another listener
+        if (listeners.size() > 1 && !listeners[0].empty()) {
+          listeners.back().push_back(listeners[0][pick(listeners[0].size())]);
+        }
         break;
       case 5:  // a listener added or dropped
         if (listeners.size() > 1 && pick(2) == 0) {
