@@ -26,4 +26,17 @@ NamespaceIndex::Labels NamespaceIndex::LabelsOf(std::string_view ns) const {
   return labels;
 }
 
+const NamespaceIndex& NamespaceIndexMemo::Get(const state::ObjectMap& namespaces,
+                                              ProblemList& problems) {
+  if (!index_) {
+    ProblemList found;
+    index_.emplace(namespaces, found);
+    problems_ = found.From(0);
+  }
+  for (const Problem& problem : problems_) {
+    problems.Add(problem.kind, problem.ns, problem.name, problem.reason);
+  }
+  return *index_;
+}
+
 }  // namespace atrium::translate

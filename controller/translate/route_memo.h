@@ -33,6 +33,7 @@
 
 #include "controller/translate/config_draft.h"
 #include "controller/translate/gateway_translator.h"
+#include "controller/translate/namespace_index.h"
 #include "controller/translate/service_index.h"
 #include "controller/translate/translate.h"
 
@@ -134,16 +135,19 @@ class HttpRouteMemo {
 struct TranslateMemo {
   HttpRouteMemo http_routes;
   ServiceIndexMemo services;
+  NamespaceIndexMemo namespaces;
   VirtualHostCache virtual_hosts;
 
   void Changed(std::string_view kind, const std::string& key, const nlohmann::json* before,
                const nlohmann::json* after) {
     http_routes.Changed(kind, key, before, after);
     services.Changed(kind, key);
+    namespaces.Changed(kind);
   }
   void Clear() {
     http_routes.Clear();
     services.Clear();
+    namespaces.Clear();
     virtual_hosts.Clear();
   }
 };

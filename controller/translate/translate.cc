@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -49,7 +50,10 @@ Result Translate(const state::ClusterState& state, const Options& options, Trans
   ProblemList problems;
   ServiceIndex services(state, problems, memo != nullptr ? &memo->services : nullptr);
   ReferenceGrantIndex grants(state.reference_grants, problems);
-  NamespaceIndex namespaces(state.namespaces, problems);
+  std::optional<NamespaceIndex> fresh_namespaces;
+  const NamespaceIndex& namespaces = memo != nullptr
+                                         ? memo->namespaces.Get(state.namespaces, problems)
+                                         : fresh_namespaces.emplace(state.namespaces, problems);
   ConfigDraft draft;
   // Each translator emits the statuses of one kind; the HTTPRoutes' (nearly
   // all of them) go straight into the result, so that a pass does not hold
