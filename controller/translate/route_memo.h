@@ -29,6 +29,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
 #include <nlohmann/json.hpp>
 
 #include "controller/translate/config_draft.h"
@@ -48,11 +49,13 @@ struct ListenerRef {
 };
 
 // HttpRouteOutcome is everything translating one HTTPRoute contributed.
+// Nearly every route has one entry and counts on one listener: those are
+// held in the outcome itself, so replaying it reads no other allocation.
 struct HttpRouteOutcome {
-  std::vector<std::shared_ptr<const RouteEntry>> entries;
+  boost::container::small_vector<std::shared_ptr<const RouteEntry>, 1> entries;
   std::optional<SharedStatus> status;
   std::vector<Problem> problems;
-  std::vector<ListenerRef> attached;  // listeners whose attachedRoutes it counts
+  boost::container::small_vector<ListenerRef, 1> attached;  // listeners it counts on
   std::vector<std::string> services;  // "namespace/name" of every Service it looked up
 };
 
