@@ -55,6 +55,11 @@ int main(int argc, char** argv) {
   const int port = std::atoi(listen.c_str() + colon + 1);
 
   httplib::Server server;
+  // A response goes out as headers, then body: without TCP_NODELAY, Nagle
+  // holds the body until the client acknowledges the headers, and a
+  // keep-alive client that delays its acknowledgement waits up to 40 ms a
+  // request (measured: 26 ms a request on one connection; 0.1 ms with it).
+  server.set_tcp_nodelay(true);
   auto echo = [&](const httplib::Request& request, httplib::Response& response) {
     nlohmann::json body;
     body["backend"] = name;
