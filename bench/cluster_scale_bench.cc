@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -228,6 +229,38 @@ struct Stage {
 
 Stage ReadStage(atrium::e2e::AtriumProcess& atrium, const std::string& name) {
   return {atrium.Metric(name + "_sum"), atrium.Metric(name + "_count")};
+}
+
+// PropagationShares is how many of atrium's publishes came within 2.5, 5
+// and 10 ms of their watch event (cumulative buckets of its histogram), and
+// how many there were: the part of a propagation that is Atrium's own.
+struct PropagationShares {
+  std::array<double, 3> within{};
+  double count = 0;
+};
+
+PropagationShares ReadPropagationShares(atrium::e2e::AtriumProcess& atrium) {
+  // One scrape, so that the buckets and the count agree.
+  const std::string text = atrium::e2e::Get(atrium.admin_port(), "127.0.0.1", "/metrics").body;
+  auto value = [&text](const std::string& series) {
+    const size_t at = text.find("\n" + series + " ");
+    return at == std::string::npos ? 0.0 : std::stod(text.substr(at + series.size() + 2));
+  };
+  PropagationShares shares;
+  const std::array<const char*, 3> bounds = {"0.0025", "0.005", "0.01"};
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    shares.within[i] =
+        value(std::string("atrium_config_propagation_seconds_bucket{le=\"") + bounds[i] + "\"}");
+  }
+  shares.count = value("atrium_config_propagation_seconds_count");
+  return shares;
+}
+
+// PercentWithin is the share (%) of the publishes between before and after
+// that came within bound i, or -1 when there were none.
+double PercentWithin(const PropagationShares& before, const PropagationShares& after, size_t i) {
+  const double count = after.count - before.count;
+  return count > 0 ? (after.within[i] - before.within[i]) * 100.0 / count : -1.0;
 }
 
 double MeanMs(const Stage& before, const Stage& after) {
@@ -493,6 +526,7 @@ int main(int argc, char** argv) {
   const Stage translate_before = ReadStage(atrium, "atrium_translate_duration_seconds");
   const Stage compile_before = ReadStage(atrium, "atrium_compile_duration_seconds");
   const Stage inside_before = ReadStage(atrium, "atrium_config_propagation_seconds");
+  const PropagationShares shares_before = ReadPropagationShares(atrium);
   std::vector<double> propagation_ms;
   for (int k = 0; k < changes; ++k) {
     const auto& target = names[(k * 7919) % names.size()];
@@ -526,6 +560,11 @@ int main(int argc, char** argv) {
       MeanMs(compile_before, ReadStage(atrium, "atrium_compile_duration_seconds"));
   const double inside_ms =
       MeanMs(inside_before, ReadStage(atrium, "atrium_config_propagation_seconds"));
+  const PropagationShares shares_after = ReadPropagationShares(atrium);
+  std::array<double, 3> inside_within{};
+  for (size_t i = 0; i < inside_within.size(); ++i) {
+    inside_within[i] = PercentWithin(shares_before, shares_after, i);
+  }
   std::sort(propagation_ms.begin(), propagation_ms.end());
   auto percentile = [&](double p) {
     if (propagation_ms.empty()) return -1.0;
@@ -568,6 +607,9 @@ int main(int argc, char** argv) {
                   {"propagation_p99_ms", percentile(0.99)},
                   {"propagation_samples", propagation_ms.size()},
                   {"propagation_in_atrium_mean_ms", inside_ms},
+                  {"propagation_in_atrium_within_2_5_ms_percent", inside_within[0]},
+                  {"propagation_in_atrium_within_5_ms_percent", inside_within[1]},
+                  {"propagation_in_atrium_within_10_ms_percent", inside_within[2]},
                   {"rss_before_routes", rss_before},
                   {"heap_before_routes_mb", heap_before_mb},
                   {"rss_accepted", rss_accepted},
@@ -608,6 +650,8 @@ int main(int argc, char** argv) {
     std::printf("  reconcile pass in atrium (translate + compile)  %7.1f ms  (%.1f + %.1f)\n",
                 translate_ms + compile_ms, translate_ms, compile_ms);
     std::printf("  in atrium, watch event -> publish (mean)        %7.1f ms\n", inside_ms);
+    std::printf("  ... within 2.5 / 5 / 10 ms                      %.0f%% / %.0f%% / %.0f%%\n",
+                inside_within[0], inside_within[1], inside_within[2]);
     std::printf("  full rebuild from nothing / after one change    %7.1f / %.1f ms\n",
                 rebuild.full_ms, rebuild.incremental_ms);
     std::printf("  rebuild after an endpoint of the shared Service %7.1f ms\n",
