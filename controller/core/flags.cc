@@ -123,8 +123,8 @@ const std::vector<Flag>& Flags() {
        "On SIGTERM, how long in-flight requests may finish (default 25s)",
        Duration(&Config::drain_timeout)},
       {"reconcile-holdoff", "DURATION",
-       "Quiet time after a change before reconciling, when the change follows another "
-       "this closely; a change after a longer pause is reconciled at once (default 2ms)",
+       "Quiet time after a change before reconciling, when two other changes came this "
+       "close before it (a burst); any other change is reconciled at once (default 2ms)",
        Duration(&Config::reconcile_holdoff)},
       {"reconcile-max-holdoff", "DURATION",
        "Longest delay of a reconcile during a burst of changes (default 50ms)",

@@ -56,7 +56,10 @@ bool Contains(const std::vector<std::string>& sorted, const std::string& value) 
 
 Reconciler::Reconciler(ReconcilerOptions options, table::TablePublisher& publisher,
                        admin::ControlPlaneMetrics* metrics)
-    : options_(std::move(options)), publisher_(publisher), metrics_(metrics) {}
+    : options_(std::move(options)),
+      publisher_(publisher),
+      metrics_(metrics),
+      coalescing_(options_.holdoff, options_.max_holdoff) {}
 
 Reconciler::~Reconciler() { Stop(); }
 
@@ -138,24 +141,6 @@ bool Reconciler::IsRelevant(std::string_view kind, const nlohmann::json& object)
   return true;
 }
 
-void Reconciler::MarkDirty(Clock::time_point at) {
-  if (!dirty_) isolated_ = at >= last_change_ + options_.holdoff;
-  if (!first_change_ || at < *first_change_) first_change_ = at;
-  if (!dirty_ || at > last_change_) last_change_ = at;
-  dirty_ = true;
-}
-
-Clock::time_point Reconciler::ReconcileDue() const {
-  // A change that comes a hold-off or more after the one before it is
-  // reconciled at once: it starts no burst that waiting would coalesce, and
-  // waiting would only add the hold-off to its propagation. Changes that
-  // follow it within the hold-off (the rest of a burst, arriving while that
-  // pass runs) coalesce: they wait until the world has been quiet for the
-  // hold-off, or the maximum hold-off since the first of them has passed.
-  if (isolated_) return *first_change_;
-  return std::min(last_change_ + options_.holdoff, *first_change_ + options_.max_holdoff);
-}
-
 void Reconciler::ApplyHttpRouteEvent(Event& event) {
   state::HttpRouteMap& routes = state_.http_routes;
   auto it = routes.find(event.key);
@@ -163,7 +148,7 @@ void Reconciler::ApplyHttpRouteEvent(Event& event) {
     if (it == routes.end()) return;
     memo_.Changed(event.kind, event.key, nullptr, nullptr);
     routes.erase(it);
-    MarkDirty(event.at);
+    coalescing_.Changed(event.at);
     return;
   }
   // A write that changed only the resourceVersion (our own status writes,
@@ -174,7 +159,7 @@ void Reconciler::ApplyHttpRouteEvent(Event& event) {
   }
   memo_.Changed(event.kind, event.key, nullptr, nullptr);
   routes.insert_or_assign(event.key, std::move(*event.route));
-  MarkDirty(event.at);
+  coalescing_.Changed(event.at);
 }
 
 void Reconciler::ApplyEvent(Event& event) {
@@ -190,14 +175,14 @@ void Reconciler::ApplyEvent(Event& event) {
     const bool relevant = IsRelevant(event.kind, it->second);
     memo_.Changed(event.kind, event.key, &it->second, nullptr);
     map->erase(it);
-    if (relevant) MarkDirty(event.at);
+    if (relevant) coalescing_.Changed(event.at);
     return;
   }
   if (it == map->end()) {
     const bool relevant = IsRelevant(event.kind, *event.object);
     memo_.Changed(event.kind, event.key, nullptr, &*event.object);
     map->emplace(std::move(event.key), std::move(*event.object));
-    if (relevant) MarkDirty(event.at);
+    if (relevant) coalescing_.Changed(event.at);
     return;
   }
   // A write that changed only the resourceVersion (our own status writes,
@@ -211,7 +196,7 @@ void Reconciler::ApplyEvent(Event& event) {
   const bool relevant = IsRelevant(event.kind, *event.object) || IsRelevant(event.kind, it->second);
   memo_.Changed(event.kind, event.key, &it->second, &*event.object);
   it->second = std::move(*event.object);
-  if (relevant) MarkDirty(event.at);
+  if (relevant) coalescing_.Changed(event.at);
 }
 
 namespace {
@@ -268,10 +253,10 @@ void Reconciler::Apply(Input input) {
     TellMemoOfReplacement(*input.replacement);
     state_ = std::move(*input.replacement);
     source_problems_ = std::move(input.source_problems);
-    MarkDirty(input.replaced_at);
+    coalescing_.Changed(input.replaced_at);
   }
   for (Event& event : input.events) ApplyEvent(event);
-  if (input.synced_now) MarkDirty(input.synced_at);
+  if (input.synced_now) coalescing_.Changed(input.synced_at);
 }
 
 void Reconciler::Loop() {
@@ -284,8 +269,8 @@ void Reconciler::Loop() {
       auto has_input = [this] {
         return stopping_ || input_.replacement || !input_.events.empty() || input_.synced_now;
       };
-      if (dirty_ && synced_) {
-        changed_.wait_until(lock, ReconcileDue(), has_input);
+      if (coalescing_.dirty() && synced_) {
+        changed_.wait_until(lock, coalescing_.Due(), has_input);
       } else if (quiet_due_) {
         quiet = !changed_.wait_for(lock, options_.quiet_after, has_input);
       } else {
@@ -301,9 +286,8 @@ void Reconciler::Loop() {
       continue;
     }
     Apply(std::move(input));
-    if (!dirty_ || !synced || Clock::now() < ReconcileDue()) continue;
-    dirty_ = false;
-    std::optional<Clock::time_point> first_change = std::exchange(first_change_, std::nullopt);
+    if (!coalescing_.dirty() || !synced || Clock::now() < coalescing_.Due()) continue;
+    std::optional<Clock::time_point> first_change = coalescing_.Take();
     ReconcileOnce(first_change);
     quiet_due_ = options_.on_quiet != nullptr;
     std::lock_guard lock(mutex_);

@@ -32,6 +32,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "controller/core/coalescing.h"
 #include "controller/core/service_references.h"
 #include "controller/ir/route_config.h"
 #include "controller/state/cluster_state.h"
@@ -51,9 +52,10 @@ using Clock = std::chrono::steady_clock;
 
 struct ReconcilerOptions {
   translate::Options translate;
-  // Wait this long after a change for more changes before reconciling
-  // (a change this long after the one before it is reconciled at once:
-  // there is no burst yet to coalesce it with)...
+  // Wait this long after a change of a burst for more changes before
+  // reconciling (a change with at most one other this close before it is
+  // reconciled at once: there is no burst to coalesce it with; see
+  // coalescing.h)...
   std::chrono::milliseconds holdoff{2};
   // ...but never longer than this after the first change of a burst.
   std::chrono::milliseconds max_holdoff{50};
@@ -163,8 +165,6 @@ class Reconciler {
   void TellMemoOfReplacement(const state::ClusterState& replacement);
   void ApplyEvent(Event& event);
   void ApplyHttpRouteEvent(Event& event);
-  void MarkDirty(Clock::time_point at);
-  Clock::time_point ReconcileDue() const;
   void ReconcileOnce(std::optional<Clock::time_point> first_change);
   bool IsRelevant(std::string_view kind, const nlohmann::json& object) const;
 
@@ -188,11 +188,8 @@ class Reconciler {
   // it, so a pass reads it without a copy and without a lock).
   state::ClusterState state_;
   std::vector<std::string> source_problems_;
-  bool dirty_ = false;
   bool quiet_due_ = false;  // a pass ran since on_quiet was last called
-  std::optional<Clock::time_point> first_change_;
-  Clock::time_point last_change_;
-  bool isolated_ = false;  // the dirty period began a hold-off after the change before it
+  Coalescing coalescing_;   // when the changes applied since the last pass are reconciled
   bool published_once_ = false;
   // What the live table references, so unrelated events skip the rebuild.
   ServiceReferences service_references_;
