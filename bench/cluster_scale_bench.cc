@@ -241,11 +241,8 @@ struct PropagationShares {
 
 PropagationShares ReadPropagationShares(atrium::e2e::AtriumProcess& atrium) {
   // One scrape, so that the buckets and the count agree.
-  const std::string text = atrium::e2e::Get(atrium.admin_port(), "127.0.0.1", "/metrics").body;
-  auto value = [&text](const std::string& series) {
-    const size_t at = text.find("\n" + series + " ");
-    return at == std::string::npos ? 0.0 : std::stod(text.substr(at + series.size() + 2));
-  };
+  const std::string text = atrium.Metrics();
+  auto value = [&text](const std::string& series) { return atrium::e2e::MetricIn(text, series); };
   PropagationShares shares;
   const std::array<const char*, 3> bounds = {"0.0025", "0.005", "0.01"};
   for (size_t i = 0; i < bounds.size(); ++i) {

@@ -137,18 +137,15 @@ class SocketBuilder {
     wildcards_ = std::any_of(socket_.claims.begin(), socket_.claims.end(), IsWildcard) ||
                  state.wildcard_buckets > 0;
   }
-  size_t PositionOf(const RouteEntry* entry) const {
-    return std::lower_bound(by_address_.begin(), by_address_.end(),
-                            std::make_pair(entry, size_t{0}))
-        ->second;
-  }
-  // FindPosition is PositionOf for an entry that may not be in this draft.
+  // FindPosition is the draft position of entry, if it is one of the
+  // socket's entries in this draft.
   std::optional<size_t> FindPosition(const RouteEntry* entry) const {
     auto it =
         std::lower_bound(by_address_.begin(), by_address_.end(), std::make_pair(entry, size_t{0}));
     if (it == by_address_.end() || it->first != entry) return std::nullopt;
     return it->second;
   }
+  size_t PositionOf(const RouteEntry* entry) const { return *FindPosition(entry); }
   std::vector<const RouteEntry*> Addresses() const {
     std::vector<const RouteEntry*> addresses;
     addresses.reserve(by_address_.size());

@@ -242,11 +242,16 @@ bool AtriumProcess::Ready() {
   return result && result->status == 200;
 }
 
-double AtriumProcess::Metric(const std::string& name) {
+std::string AtriumProcess::Metrics() {
   httplib::Client client("127.0.0.1", admin_port_);
   httplib::Result result = client.Get("/metrics");
-  if (!result || result->status != 200) return -1;
-  std::istringstream lines(result->body);
+  return result && result->status == 200 ? result->body : "";
+}
+
+double AtriumProcess::Metric(const std::string& name) { return MetricIn(Metrics(), name); }
+
+double MetricIn(const std::string& text, const std::string& name) {
+  std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
     if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));

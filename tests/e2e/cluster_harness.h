@@ -125,6 +125,9 @@ class AtriumProcess {
   // Metric reads a sample from /metrics: the unlabelled one, or a labelled
   // family's first series (-1 when absent).
   double Metric(const std::string& name);
+  // Metrics is one scrape of /metrics ("" on failure), for reading several
+  // samples that must agree with MetricIn.
+  std::string Metrics();
   Process& process() { return *process_; }
 
  private:
@@ -133,6 +136,10 @@ class AtriumProcess {
   uint16_t admin_port_ = 0;
   std::unique_ptr<Process> process_;
 };
+
+// MetricIn reads the sample name (a series, labels included, or a family's
+// first series) from a /metrics text; -1 when absent.
+double MetricIn(const std::string& text, const std::string& name);
 
 // Kubectl runs `kubectl --kubeconfig KC ARGS` (ARGS is shell text).
 class Kubectl {
