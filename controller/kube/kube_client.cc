@@ -291,6 +291,10 @@ void CommonSetup(CURL* easy, const KubeConfig& config, const ClientOptions& opti
   curl_easy_reset(easy);
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  // The API server speaks HTTP; no other of libcurl's protocols (LDAP, RTMP,
+  // SCP...) may run, whatever a URL says (and so GnuTLS, which only those
+  // bring in, is never used: controller/gnutls_init_skip.cc).
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, options.user_agent.c_str());
   // gzip only, as client-go asks: it is what API servers offer (for large
