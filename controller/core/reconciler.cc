@@ -399,8 +399,11 @@ void Reconciler::ReconcileOnce(std::optional<Clock::time_point> first_change) {
 }
 
 bool Reconciler::WaitForGeneration(uint64_t generation, std::chrono::milliseconds timeout) const {
+  // The pass's report, not the publisher: a caller woken between the publish
+  // and the end of that pass would read the previous pass's StatusJson.
   std::unique_lock lock(mutex_);
-  return changed_.wait_for(lock, timeout, [&] { return publisher_.generation() >= generation; });
+  return changed_.wait_for(lock, timeout,
+                           [&] { return report_ != nullptr && report_->generation >= generation; });
 }
 
 bool Reconciler::WaitForReconcile(uint64_t count, std::chrono::milliseconds timeout) const {

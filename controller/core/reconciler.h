@@ -111,8 +111,9 @@ class Reconciler {
   void Start();
   void Stop();
 
-  // WaitForGeneration blocks until the published generation is at least
-  // generation or the deadline passes; returns whether it got there.
+  // WaitForGeneration blocks until a pass that published at least
+  // generation has finished (its status and StatusJson included) or the
+  // deadline passes; returns whether it got there.
   bool WaitForGeneration(uint64_t generation, std::chrono::milliseconds timeout) const;
   // WaitForReconcile blocks until at least count passes have finished.
   bool WaitForReconcile(uint64_t count, std::chrono::milliseconds timeout) const;

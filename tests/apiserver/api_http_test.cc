@@ -219,6 +219,37 @@ TEST_F(ApiHttpTest, RequestsAreValidatedAgainstTheUrl) {
       404);
 }
 
+// kubectl's generators send Kubernetes protobuf (protobuf_object.h): a kind
+// it describes is created, a malformed body is a bad request, and a kind it
+// does not describe an unsupported media type.
+TEST_F(ApiHttpTest, ProtobufBodies) {
+  const std::string service_type("k8s\0\x0a\x0d\x0a\x02v1\x12\x07Service", 19);
+  std::unique_ptr<httplib::Client> http = NewHttpClient(api_);
+  const char* protobuf = "application/vnd.kubernetes.protobuf";
+
+  // Service{metadata{name: "pb"}}.
+  const std::string named_pb = service_type + std::string("\x12\x06\x0a\x04\x0a\x02pb", 8);
+  httplib::Result created = http->Post(kServices, named_pb, protobuf);
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->status, 201) << created->body;
+  std::optional<json> stored = api_.Get("services", "default", "pb");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ((*stored)["kind"], "Service");
+
+  httplib::Result truncated =
+      http->Post(kServices, named_pb.substr(0, named_pb.size() - 1), protobuf);
+  ASSERT_TRUE(truncated);
+  EXPECT_EQ(truncated->status, 400) << truncated->body;
+  EXPECT_NE(truncated->body.find("malformed"), std::string::npos) << truncated->body;
+
+  const std::string route(
+      "k8s\0\x0a\x29\x0a\x1cgateway.networking.k8s.io/v1\x12\x09HTTPRoute\x12\x00", 49);
+  httplib::Result unsupported = http->Post(kRoutes, route, protobuf);
+  ASSERT_TRUE(unsupported);
+  EXPECT_EQ(unsupported->status, 415) << unsupported->body;
+  EXPECT_EQ(json::parse(unsupported->body)["reason"], "UnsupportedMediaType");
+}
+
 TEST_F(ApiHttpTest, GenerateNameMakesAUniqueName) {
   json route = Route("ignored");
   route["metadata"].erase("name");

@@ -26,6 +26,21 @@ bool IsServiceType(const ResourceType& type) {
   return type.group.empty() && type.plural == "services";
 }
 
+bool IsSecretType(const ResourceType& type) {
+  return type.group.empty() && type.plural == "secrets";
+}
+
+// DropEmptyMetadata leaves out the empty maps and lists of metadata, as Go's
+// omitempty does on a real server: `kubectl diff` shows "annotations: {}"
+// as a change otherwise.
+void DropEmptyMetadata(json& meta) {
+  for (const char* field : {"labels", "annotations", "finalizers", "ownerReferences"}) {
+    auto it = meta.find(field);
+    if (it != meta.end() && (it->is_null() || ((it->is_object() || it->is_array()) && it->empty())))
+      meta.erase(it);
+  }
+}
+
 std::string MetaString(const json& object, const char* key) {
   auto metadata = object.find("metadata");
   if (metadata == object.end() || !metadata->is_object()) return "";
@@ -217,6 +232,7 @@ bool ApiOperations::PrepareCreate(const RequestScope& scope, json* object,
                                  "deletionGracePeriodSeconds", "selfLink"}) {
     meta.erase(server_set);
   }
+  DropEmptyMetadata(meta);
   (*object)["apiVersion"] = type.ApiVersion(type.storage_version);
   (*object)["kind"] = type.kind;
   if (type.has_status && !options.keep_status) object->erase("status");
@@ -245,6 +261,9 @@ bool ApiOperations::PrepareCreate(const RequestScope& scope, json* object,
       }
     }
     if (!object->contains("status")) (*object)["status"] = {{"loadBalancer", json::object()}};
+  } else if (IsSecretType(type)) {
+    // As the API server defaults it (`kubectl create secret generic` sets none).
+    if (!object->contains("type")) (*object)["type"] = "Opaque";
   } else if (IsCrdType(type)) {
     std::string why;
     ResourceTypePtr declared = ResourceTypeFromCrd(*object, &why);
@@ -316,6 +335,7 @@ bool ApiOperations::PrepareUpdate(const RequestScope& scope, const json& current
   }
   meta.erase("managedFields");
   meta.erase("selfLink");
+  DropEmptyMetadata(meta);
   meta["resourceVersion"] = old_meta["resourceVersion"];
   (*out)["apiVersion"] = current["apiVersion"];
   (*out)["kind"] = current["kind"];
@@ -701,9 +721,11 @@ void ApiOperations::DeleteNamespaceContents(const std::string& ns) {
       store_->Write(resource, key, [](const ObjectPtr& current) {
         return current ? WriteDecision{WriteDecision::Action::kDelete, {}} : WriteDecision{};
       });
+      std::string prefix = resource;
+      prefix.append("|").append(key).append("|");
       std::lock_guard lock(mutex_);
-      for (auto it = applied_.lower_bound(resource + "|" + key + "|");
-           it != applied_.end() && it->first.rfind(resource + "|" + key + "|", 0) == 0;) {
+      for (auto it = applied_.lower_bound(prefix);
+           it != applied_.end() && it->first.rfind(prefix, 0) == 0;) {
         it = applied_.erase(it);
       }
     }

@@ -14,6 +14,7 @@
 #include "controller/manifests/yaml_json.h"
 #include "tests/apiserver/discovery.h"
 #include "tests/apiserver/http_listener.h"
+#include "tests/apiserver/protobuf_object.h"
 #include "tests/apiserver/table.h"
 #include "tests/apiserver/thread_per_connection_queue.h"
 #include "tests/apiserver/watch_session.h"
@@ -23,7 +24,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kMaxBodyBytes = 16 * 1024 * 1024;
+constexpr size_t kMaxBodyBytes = size_t{16} * 1024 * 1024;
 
 void Send(httplib::Response& res, const ApiResult& result) {
   res.status = result.code;
@@ -53,8 +54,9 @@ std::vector<std::string> SplitPath(const std::string& path) {
 
 bool IsTrue(const std::string& value) { return value == "true" || value == "1"; }
 
-// ParseBody reads a JSON body, or a YAML one when the Content-Type says so
-// (server-side apply sends application/apply-patch+yaml).
+// ParseBody reads a JSON body, or a YAML or protobuf one when the Content-Type
+// says so (server-side apply sends application/apply-patch+yaml, kubectl's
+// generators Kubernetes protobuf).
 bool ParseBody(const httplib::Request& req, json* out, ApiResult* error) {
   const std::string content_type = req.get_header_value("Content-Type");
   if (content_type.find("yaml") != std::string::npos) {
@@ -65,6 +67,21 @@ bool ParseBody(const httplib::Request& req, json* out, ApiResult* error) {
     }
     *out = std::move(parsed.documents.front().object);
     return true;
+  }
+  if (content_type.find(kProtobufContentType) != std::string::npos) {
+    // kubectl's generators (`kubectl create namespace|secret|service|ingress`).
+    std::string problem;
+    switch (DecodeProtobufObject(req.body, out, &problem)) {
+      case ProtobufDecoded::kObject:
+        return true;
+      case ProtobufDecoded::kMalformed:
+        *error = BadRequest(problem);
+        return false;
+      case ProtobufDecoded::kUnsupportedKind:
+        *error = UnsupportedMediaType(problem);
+        return false;
+    }
+    return false;
   }
   *out = json::parse(req.body, nullptr, false);
   if (out->is_discarded()) {
@@ -203,7 +220,7 @@ bool HttpFrontend::Start(std::string* error) {
   server_->Patch(".*", handler);
   server_->Delete(".*", handler);
   server_->set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr& ep) {
         std::string what = "unknown exception";
         try {
           std::rethrow_exception(ep);

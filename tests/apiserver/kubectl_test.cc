@@ -10,10 +10,13 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <gtest/gtest.h>
 
 #include "tests/apiserver/api_server.h"
+#include "tests/apiserver/base64.h"
+#include "tests/apiserver/tls_material.h"
 
 namespace atrium::testing {
 namespace {
@@ -26,7 +29,7 @@ ApiServerOptions WithoutGatewayApi() {
   return options;
 }
 
-const std::string kTestdata = std::string(ATRIUM_SOURCE_DIR) + "/tests/apiserver/testdata";
+std::string Testdata() { return std::string(ATRIUM_SOURCE_DIR) + "/tests/apiserver/testdata"; }
 
 struct CommandResult {
   int exit_code = -1;
@@ -90,7 +93,7 @@ json AcceptedStatus(const json& route) {
 
 class KubectlTest : public ::testing::Test {
  protected:
-  explicit KubectlTest(ApiServerOptions options = {}) : api_(options) {}
+  explicit KubectlTest(ApiServerOptions options = {}) : api_(std::move(options)) {}
 
   void SetUp() override {
     if (!HaveKubectl()) GTEST_SKIP() << "kubectl is not installed";
@@ -127,7 +130,7 @@ class KubectlTest : public ::testing::Test {
 };
 
 TEST_F(KubectlTest, ServerSideApplyThenJsonPath) {
-  CommandResult applied = Kubectl("apply --server-side -f " + Quote(kTestdata + "/gateway.yaml"));
+  CommandResult applied = Kubectl("apply --server-side -f " + Quote(Testdata() + "/gateway.yaml"));
   ASSERT_EQ(applied.exit_code, 0) << applied.output;
   EXPECT_NE(applied.output.find("httproute.gateway.networking.k8s.io/api serverside-applied"),
             std::string::npos)
@@ -153,7 +156,7 @@ TEST_F(KubectlTest, ServerSideApplyThenJsonPath) {
   EXPECT_EQ(accepted.output, "True");
 
   // Applying again changes nothing, the status included.
-  CommandResult again = Kubectl("apply --server-side -f " + Quote(kTestdata + "/gateway.yaml"));
+  CommandResult again = Kubectl("apply --server-side -f " + Quote(Testdata() + "/gateway.yaml"));
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_EQ(api_.Get("httproutes", "shop", "api").value()["status"]["parents"].size(), 1u);
   EXPECT_EQ(api_.Get("httproutes", "shop", "api").value()["metadata"]["generation"], 1);
@@ -165,13 +168,13 @@ TEST_F(KubectlTest, ServerSideApplyThenJsonPath) {
 }
 
 TEST_F(KubectlTest, ClientSideApplyCreatesConfiguresAndLeavesUnchanged) {
-  CommandResult created = Kubectl("apply -f " + Quote(kTestdata + "/gateway.yaml"));
+  CommandResult created = Kubectl("apply -f " + Quote(Testdata() + "/gateway.yaml"));
   ASSERT_EQ(created.exit_code, 0) << created.output;
   EXPECT_NE(created.output.find("httproute.gateway.networking.k8s.io/api created"),
             std::string::npos)
       << created.output;
 
-  std::string changed = ReadFile(kTestdata + "/gateway.yaml");
+  std::string changed = ReadFile(Testdata() + "/gateway.yaml");
   changed = Replace(changed, "shop.example.com", "store.example.com");
   changed = Replace(changed, "targetPort: 8080", "targetPort: 9090");
   std::string path = WriteTemp("changed.yaml", changed);
@@ -196,10 +199,31 @@ TEST_F(KubectlTest, ClientSideApplyCreatesConfiguresAndLeavesUnchanged) {
   EXPECT_EQ(service["spec"]["ports"][0]["name"], "http");
 }
 
+// kubectl diff compares the live objects with a server-side dry run of the
+// file: none of the server's additions (such as an empty annotations map
+// client-side apply leaves) may show as a change, and a real change does.
+TEST_F(KubectlTest, DiffOfAnAppliedFileShowsOnlyRealChanges) {
+  ASSERT_EQ(Kubectl("apply -f " + Quote(Testdata() + "/gateway.yaml")).exit_code, 0);
+  CommandResult same = Kubectl("diff -f " + Quote(Testdata() + "/gateway.yaml"));
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_EQ(same.output, "");
+
+  const std::string changed = WriteTemp(
+      "changed.yaml",
+      Replace(ReadFile(Testdata() + "/gateway.yaml"), "shop.example.com", "diff.example.com"));
+  CommandResult differs = Kubectl("diff -f " + Quote(changed));
+  EXPECT_EQ(differs.exit_code, 1) << differs.output;
+  EXPECT_NE(differs.output.find("+  - diff.example.com"), std::string::npos) << differs.output;
+  EXPECT_EQ(differs.output.find("annotations: {}"), std::string::npos) << differs.output;
+  EXPECT_EQ(api_.Get("httproutes", "shop", "api").value()["spec"]["hostnames"][0],
+            "shop.example.com")
+      << "diff is a dry run";
+}
+
 TEST_F(KubectlTest, EditThroughAnEditorScript) {
-  ASSERT_EQ(Kubectl("apply --server-side -f " + Quote(kTestdata + "/gateway.yaml")).exit_code, 0);
+  ASSERT_EQ(Kubectl("apply --server-side -f " + Quote(Testdata() + "/gateway.yaml")).exit_code, 0);
   CommandResult edited =
-      Kubectl("edit httproute api -n shop", "EDITOR=" + Quote(kTestdata + "/edit.sh") +
+      Kubectl("edit httproute api -n shop", "EDITOR=" + Quote(Testdata() + "/edit.sh") +
                                                 " EDIT_FROM='value: /api' EDIT_TO='value: /v2'");
   ASSERT_EQ(edited.exit_code, 0) << edited.output;
   EXPECT_NE(edited.output.find("httproute.gateway.networking.k8s.io/api edited"), std::string::npos)
@@ -210,15 +234,15 @@ TEST_F(KubectlTest, EditThroughAnEditorScript) {
 
   // A built-in kind goes through a strategic merge patch.
   CommandResult service = Kubectl("edit service api -n shop",
-                                  "EDITOR=" + Quote(kTestdata + "/edit.sh") +
+                                  "EDITOR=" + Quote(Testdata() + "/edit.sh") +
                                       " EDIT_FROM='targetPort: 8080' EDIT_TO='targetPort: 7070'");
   ASSERT_EQ(service.exit_code, 0) << service.output;
   EXPECT_EQ(api_.Get("services", "shop", "api").value()["spec"]["ports"][0]["targetPort"], 7070);
 }
 
 TEST_F(KubectlTest, GetIngressShowsThePublishedAddress) {
-  ASSERT_EQ(Kubectl("apply -f " + Quote(kTestdata + "/gateway.yaml")).exit_code, 0);
-  ASSERT_EQ(Kubectl("apply -f " + Quote(kTestdata + "/ingress.yaml")).exit_code, 0);
+  ASSERT_EQ(Kubectl("apply -f " + Quote(Testdata() + "/gateway.yaml")).exit_code, 0);
+  ASSERT_EQ(Kubectl("apply -f " + Quote(Testdata() + "/ingress.yaml")).exit_code, 0);
   json ingress = api_.Get("ingresses", "shop", "store").value();
   ingress["status"] = {{"loadBalancer", {{"ingress", {{{"ip", "192.0.2.10"}}}}}}};
   ASSERT_TRUE(api_.UpdateStatus(ingress).ok());
@@ -242,7 +266,7 @@ TEST_F(KubectlTest, GetIngressShowsThePublishedAddress) {
 }
 
 TEST_F(KubectlTest, PatchLabelAndSelect) {
-  ASSERT_EQ(Kubectl("apply -f " + Quote(kTestdata + "/gateway.yaml")).exit_code, 0);
+  ASSERT_EQ(Kubectl("apply -f " + Quote(Testdata() + "/gateway.yaml")).exit_code, 0);
   CommandResult patched = Kubectl(
       "patch httproute api -n shop --type=merge -p "
       "'{\"spec\":{\"hostnames\":[\"p.example.com\"]}}'");
@@ -269,10 +293,10 @@ TEST_F(KubectlTest, PatchLabelAndSelect) {
 }
 
 TEST_F(KubectlTest, DeleteFromFileWaitsUntilGone) {
-  ASSERT_EQ(Kubectl("apply -f " + Quote(kTestdata + "/gateway.yaml")).exit_code, 0);
-  ASSERT_EQ(Kubectl("apply -f " + Quote(kTestdata + "/ingress.yaml")).exit_code, 0);
+  ASSERT_EQ(Kubectl("apply -f " + Quote(Testdata() + "/gateway.yaml")).exit_code, 0);
+  ASSERT_EQ(Kubectl("apply -f " + Quote(Testdata() + "/ingress.yaml")).exit_code, 0);
   ASSERT_TRUE(api_.Get("ingresses", "shop", "store"));
-  CommandResult deleted = Kubectl("delete -f " + Quote(kTestdata + "/ingress.yaml"));
+  CommandResult deleted = Kubectl("delete -f " + Quote(Testdata() + "/ingress.yaml"));
   ASSERT_EQ(deleted.exit_code, 0) << deleted.output;
   EXPECT_NE(deleted.output.find("ingress.networking.k8s.io \"store\" deleted"), std::string::npos)
       << deleted.output;
@@ -288,13 +312,109 @@ TEST_F(KubectlTest, DeleteFromFileWaitsUntilGone) {
   EXPECT_FALSE(api_.Get("httproutes", "shop", "api"));
 }
 
+// Absent: null, or an object of nothing but absent values (kubectl shows
+// "creationTimestamp": null and "status": {"loadBalancer": {}}).
+bool Absent(const json& value) {
+  if (value.is_null()) return true;
+  if (!value.is_object()) return false;
+  for (const auto& [key, member] : value.items()) {
+    if (!Absent(member)) return false;
+  }
+  return true;
+}
+
+// Contains reports where stored lacks or differs from what expected holds
+// ("" when it holds it all). The server may add to an object (defaults, its
+// metadata); absent values in expected need not be stored.
+std::string Contains(const json& stored, const json& expected, const std::string& path = "") {
+  if (Absent(expected)) return "";
+  if (expected.is_object()) {
+    if (!stored.is_object()) return path + " is not an object in " + stored.dump();
+    for (const auto& [key, value] : expected.items()) {
+      std::string child = path;
+      child.append(".").append(key);
+      std::string missing = Contains(stored.value(key, json()), value, child);
+      if (!missing.empty()) return missing;
+    }
+    return "";
+  }
+  if (expected.is_array()) {
+    if (!stored.is_array() || stored.size() != expected.size()) {
+      return path + ": " + stored.dump() + " is not like " + expected.dump();
+    }
+    for (size_t i = 0; i < expected.size(); ++i) {
+      std::string missing = Contains(stored[i], expected[i], path + "[" + std::to_string(i) + "]");
+      if (!missing.empty()) return missing;
+    }
+    return "";
+  }
+  return stored == expected ? "" : path + ": " + stored.dump() + " != " + expected.dump();
+}
+
+// kubectl's generators send Kubernetes protobuf (client-go has no fallback to
+// JSON); what the server stores must be the object kubectl shows for the
+// same command with --dry-run=client -o json, field for field.
+TEST_F(KubectlTest, CreateGeneratorsSendProtobufStoredAsTheirJson) {
+  std::string error;
+  std::optional<TlsMaterial> tls = GenerateTlsMaterial(&error);
+  ASSERT_TRUE(tls) << error;
+  const std::string cert = WriteTemp("tls.crt", tls->cert_pem);
+  const std::string key = WriteTemp("tls.key", tls->key_pem);
+  struct Generated {
+    std::string args;
+    std::string resource;
+    std::string ns;
+    std::string name;
+  };
+  const Generated generated[] = {
+      {"create namespace made", "namespaces", "", "made"},
+      {"create secret generic plain -n made --from-literal=a=b --from-literal=empty= "
+       "--type=example.com/x",
+       "secrets", "made", "plain"},
+      {"create secret tls cert -n made --cert=" + Quote(cert) + " --key=" + Quote(key), "secrets",
+       "made", "cert"},
+      {"create ingress shop -n made --class=atrium --default-backend=fallback:8080 "
+       "--rule='shop.example.com/api*=api:80,tls=cert' --rule='www.example.com/=web:http' "
+       "--annotation=team=edge",
+       "ingresses", "made", "shop"},
+      {"create service clusterip api -n made --tcp=80:8080 --tcp=443:https", "services", "made",
+       "api"},
+      {"create service nodeport node -n made --tcp=80:8080 --node-port=30080", "services", "made",
+       "node"},
+      {"create service loadbalancer lb -n made --tcp=443:8443", "services", "made", "lb"},
+      {"create service externalname ext -n made --external-name=example.org", "services", "made",
+       "ext"},
+  };
+  for (const Generated& command : generated) {
+    SCOPED_TRACE(command.args);
+    CommandResult shown = Kubectl(command.args + " --dry-run=client -o json");
+    ASSERT_EQ(shown.exit_code, 0) << shown.output;
+    const json expected = json::parse(shown.output, nullptr, false);
+    ASSERT_FALSE(expected.is_discarded()) << shown.output;
+
+    CommandResult created = Kubectl(command.args + " -v=8");
+    ASSERT_EQ(created.exit_code, 0) << created.output;
+    EXPECT_NE(created.output.find("Content-Type: application/vnd.kubernetes.protobuf"),
+              std::string::npos)
+        << created.output;
+    std::optional<json> stored = api_.Get(command.resource, command.ns, command.name);
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(Contains(*stored, expected), "") << stored->dump();
+  }
+  EXPECT_EQ(api_.Get("secrets", "made", "cert").value()["data"]["tls.key"],
+            Base64Encode(tls->key_pem));
+  // The server defaults what kubectl leaves unset, as the real one does.
+  ASSERT_EQ(Kubectl("create secret generic untyped -n made --from-literal=a=b").exit_code, 0);
+  EXPECT_EQ(api_.Get("secrets", "made", "untyped").value()["type"], "Opaque");
+}
+
 class KubectlWithoutGatewayApiTest : public KubectlTest {
  protected:
   KubectlWithoutGatewayApiTest() : KubectlTest(WithoutGatewayApi()) {}
 };
 
 TEST_F(KubectlWithoutGatewayApiTest, GatewayKindsAppearWhenTheCrdsAreInstalled) {
-  CommandResult refused = Kubectl("apply --server-side -f " + Quote(kTestdata + "/gateway.yaml"));
+  CommandResult refused = Kubectl("apply --server-side -f " + Quote(Testdata() + "/gateway.yaml"));
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.output.find("no matches for kind"), std::string::npos) << refused.output;
   EXPECT_TRUE(api_.Get("services", "shop", "api")) << "the other objects were applied";
@@ -303,7 +423,7 @@ TEST_F(KubectlWithoutGatewayApiTest, GatewayKindsAppearWhenTheCrdsAreInstalled) 
   CommandResult crds = Kubectl("get crds -o name");
   EXPECT_NE(crds.output.find("httproutes.gateway.networking.k8s.io"), std::string::npos)
       << crds.output;
-  CommandResult applied = Kubectl("apply --server-side -f " + Quote(kTestdata + "/gateway.yaml"));
+  CommandResult applied = Kubectl("apply --server-side -f " + Quote(Testdata() + "/gateway.yaml"));
   ASSERT_EQ(applied.exit_code, 0) << applied.output;
   EXPECT_TRUE(api_.Get("httproutes", "shop", "api"));
 }
