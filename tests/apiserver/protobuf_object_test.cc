@@ -68,32 +68,36 @@ TEST(ProtobufObjectTest, EveryTruncationIsMalformed) {
   }
 }
 
-TEST(ProtobufObjectTest, RejectsABodyWithoutTheEnvelope) {
+// A v1 Service's envelope, before its object bytes (field 2 onwards).
+std::string ServiceType() {
+  return FromHex("6b 38 73 00 0a 0d 0a 02 76 31 12 07 53 65 72 76 69 63 65 ");
+}
+
+// ErrorOf decodes body, expects `expected`, and returns the error message.
+std::string ErrorOf(std::string_view body, ProtobufDecoded expected) {
   json object;
   std::string error;
-  EXPECT_EQ(DecodeProtobufObject("{\"kind\":\"Service\"}", &object, &error),
-            ProtobufDecoded::kMalformed);
-  EXPECT_NE(error.find("envelope"), std::string::npos) << error;
+  EXPECT_EQ(DecodeProtobufObject(body, &object, &error), expected) << object.dump();
+  return error;
+}
+
+TEST(ProtobufObjectTest, RejectsABodyWithoutTheEnvelope) {
+  EXPECT_NE(ErrorOf("{\"kind\":\"Service\"}", ProtobufDecoded::kMalformed).find("envelope"),
+            std::string::npos);
 }
 
 TEST(ProtobufObjectTest, RejectsAFieldOfTheWrongWireType) {
   // Service{metadata{name: varint 1}}: name must be length-delimited.
-  const std::string body = FromHex("6b 38 73 00 0a 0d 0a 02 76 31 12 07 53 65 72 76 69 63 65 ") +
-                           FromHex("12 04 0a 02 08 01 ");
-  json object;
-  std::string error;
-  EXPECT_EQ(DecodeProtobufObject(body, &object, &error), ProtobufDecoded::kMalformed);
-  EXPECT_NE(error.find("name"), std::string::npos) << error;
+  EXPECT_NE(ErrorOf(ServiceType() + FromHex("12 04 0a 02 08 01 "), ProtobufDecoded::kMalformed)
+                .find("name"),
+            std::string::npos);
 }
 
 TEST(ProtobufObjectTest, RejectsAStringThatIsNotUtf8) {
   // Service{metadata{name: "\xff"}}.
-  const std::string body = FromHex("6b 38 73 00 0a 0d 0a 02 76 31 12 07 53 65 72 76 69 63 65 ") +
-                           FromHex("12 05 0a 03 0a 01 ff ");
-  json object;
-  std::string error;
-  EXPECT_EQ(DecodeProtobufObject(body, &object, &error), ProtobufDecoded::kMalformed);
-  EXPECT_NE(error.find("UTF-8"), std::string::npos) << error;
+  EXPECT_NE(ErrorOf(ServiceType() + FromHex("12 05 0a 03 0a 01 ff "), ProtobufDecoded::kMalformed)
+                .find("UTF-8"),
+            std::string::npos);
 }
 
 TEST(ProtobufObjectTest, AKindWithoutATableIsUnsupported) {
@@ -101,19 +105,15 @@ TEST(ProtobufObjectTest, AKindWithoutATableIsUnsupported) {
   const std::string body =
       FromHex("6b 38 73 00 0a 15 0a 07 61 70 70 73 2f 76 31 12 0a 44 65 70 6c 6f 79 6d 65 6e 74 ") +
       FromHex("12 00 ");
-  json object;
-  std::string error;
-  EXPECT_EQ(DecodeProtobufObject(body, &object, &error), ProtobufDecoded::kUnsupportedKind);
-  EXPECT_NE(error.find("apps/v1 Deployment"), std::string::npos) << error;
+  EXPECT_NE(ErrorOf(body, ProtobufDecoded::kUnsupportedKind).find("apps/v1 Deployment"),
+            std::string::npos);
 }
 
 TEST(ProtobufObjectTest, RejectsAContentEncoding) {
-  const std::string body = FromHex("6b 38 73 00 0a 0d 0a 02 76 31 12 07 53 65 72 76 69 63 65 ") +
-                           FromHex("12 00 1a 04 67 7a 69 70 ");
-  json object;
-  std::string error;
-  EXPECT_EQ(DecodeProtobufObject(body, &object, &error), ProtobufDecoded::kMalformed);
-  EXPECT_NE(error.find("gzip"), std::string::npos) << error;
+  EXPECT_NE(
+      ErrorOf(ServiceType() + FromHex("12 00 1a 04 67 7a 69 70 "), ProtobufDecoded::kMalformed)
+          .find("gzip"),
+      std::string::npos);
 }
 
 }  // namespace
