@@ -94,10 +94,32 @@ TEST(ProtobufObjectTest, RejectsAFieldOfTheWrongWireType) {
 }
 
 TEST(ProtobufObjectTest, RejectsAStringThatIsNotUtf8) {
-  // Service{metadata{name: "\xff"}}.
+  // Service{metadata{name: "\xff"}}, then an overlong "/", a surrogate and
+  // a code point above U+10FFFF, each three or four bytes.
   EXPECT_NE(ErrorOf(ServiceType() + FromHex("12 05 0a 03 0a 01 ff "), ProtobufDecoded::kMalformed)
                 .find("UTF-8"),
             std::string::npos);
+  for (const char* name : {"e0 80 af ", "ed a0 80 ", "f4 90 80 80 "}) {
+    const std::string bytes = FromHex(name);
+    const std::string meta = FromHex("0a ") + static_cast<char>(bytes.size()) + bytes;
+    const std::string object = FromHex("0a ") + static_cast<char>(meta.size()) + meta;
+    EXPECT_NE(ErrorOf(ServiceType() + FromHex("12 ") + static_cast<char>(object.size()) + object,
+                      ProtobufDecoded::kMalformed)
+                  .find("UTF-8"),
+              std::string::npos)
+        << name;
+  }
+  // Well-formed multi-byte names pass: "é", "€", "😀".
+  const std::string fine = FromHex("0a 09 c3 a9 e2 82 ac f0 9f 98 80 ");
+  const std::string object = FromHex("0a ") + static_cast<char>(fine.size()) + fine;
+  json decoded;
+  std::string error;
+  ASSERT_EQ(DecodeProtobufObject(
+                ServiceType() + FromHex("12 ") + static_cast<char>(object.size()) + object,
+                &decoded, &error),
+            ProtobufDecoded::kObject)
+      << error;
+  EXPECT_EQ(decoded["metadata"]["name"], "\u00e9\u20ac\U0001F600");
 }
 
 TEST(ProtobufObjectTest, AKindWithoutATableIsUnsupported) {
