@@ -4,7 +4,7 @@
 // gnutls_global_init() itself before its first use.
 //
 // GnuTLS still initializes itself when it is loaded, and that costs Atrium
-// about 0.6 MB resident (its crypto backends, p11-kit's module list) for
+// about 0.8 MB resident (its crypto backends, p11-kit's module list) for
 // nothing. GnuTLS asks the program through this weak symbol whether to skip
 // that (global.c, lib_init); the executable exports it
 // (--export-dynamic-symbol in controller/CMakeLists.txt) so that it
