@@ -237,39 +237,16 @@ bool IsEmpty(const json& value) {
   return value.is_null();
 }
 
-// JSON strings must be UTF-8 (nlohmann refuses to write others): RFC 3629,
-// so no overlong forms, no surrogates and nothing above U+10FFFF.
+// IsUtf8: JSON strings must be UTF-8, and nlohmann refuses to write any
+// other string (at the next read, a 500). Its own check decides, so the two
+// agree.
 bool IsUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<uint8_t>(text[i]);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length = 0;
-    uint8_t low = 0x80;  // the allowed range of the second byte
-    uint8_t high = 0xbf;
-    if (lead >= 0xc2 && lead <= 0xdf) {
-      length = 2;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-      length = 3;
-      if (lead == 0xe0) low = 0xa0;   // overlong
-      if (lead == 0xed) high = 0x9f;  // surrogates
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      length = 4;
-      if (lead == 0xf0) low = 0x90;   // overlong
-      if (lead == 0xf4) high = 0x8f;  // above U+10FFFF
-    }
-    if (length == 0 || i + length > text.size()) return false;
-    const auto second = static_cast<uint8_t>(text[i + 1]);
-    if (second < low || second > high) return false;
-    for (size_t k = 2; k < length; ++k) {
-      if ((static_cast<uint8_t>(text[i + k]) & 0xc0U) != 0x80) return false;
-    }
-    i += length;
+  try {
+    (void)json(std::string(text)).dump();
+    return true;
+  } catch (const json::type_error&) {
+    return false;
   }
-  return true;
 }
 
 class Decoder {
