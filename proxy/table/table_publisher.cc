@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "base/thread_cache.h"
+
 // The memb flavor: readers need no signals and no quiescent-state reports
 // (Asio's event loop gives us no hook before it blocks), and with
 // sys_membarrier a read-side lock is a thread-local increment. _LGPL_SOURCE
@@ -42,6 +44,10 @@ void FreeRetiredTable(rcu_head* head) {
   ATRIUM_TSAN_ACQUIRE(retired->table);
   delete retired->table;
   delete retired;
+  // The call_rcu thread only frees, in bursts, what the reconciler
+  // allocated: hand the freed objects back to the shared free lists, where
+  // the next pass allocates, instead of keeping them in this thread's cache.
+  base::ReleaseThreadCache();
 }
 
 }  // namespace

@@ -121,6 +121,31 @@ TEST_F(KubeClientTest, CreateGetUpdatePatchDelete) {
   EXPECT_EQ(client.Get(services + "/web").status, 404);
 }
 
+// The client sends through an upload buffer of 16 kB (kube_client.cc): a
+// body many times that size (a route's status with many parents, a large
+// annotation) goes out over TLS in several writes and arrives whole.
+TEST_F(KubeClientTest, BodiesLargerThanTheUploadBufferArriveWhole) {
+  KubeClient client(ConfigFor(api_));
+  ASSERT_FALSE(api_.ca_pem().empty()) << "the default test server speaks TLS";
+  std::string large(200 * 1024, 'x');
+  for (size_t i = 0; i < large.size(); i += 4096) large[i] = static_cast<char>('a' + i / 4096 % 26);
+  const std::string services = "/api/v1/namespaces/default/services";
+  nlohmann::json service = {{"apiVersion", "v1"},
+                            {"kind", "Service"},
+                            {"metadata", {{"name", "big"}, {"annotations", {{"note", large}}}}},
+                            {"spec", {{"ports", {{{"port", 80}}}}}}};
+  HttpResponse created = client.Post(services, service.dump());
+  ASSERT_EQ(created.status, 201) << created.Describe();
+  EXPECT_EQ(client.Get(services + "/big").Json()["metadata"]["annotations"]["note"], large);
+
+  std::reverse(large.begin(), large.end());
+  nlohmann::json object = created.Json();
+  object["metadata"]["annotations"]["note"] = large;
+  HttpResponse updated = client.Put(services + "/big", object.dump());
+  ASSERT_EQ(updated.status, 200) << updated.Describe();
+  EXPECT_EQ(client.Get(services + "/big").Json()["metadata"]["annotations"]["note"], large);
+}
+
 TEST_F(KubeClientTest, ReusesOneConnectionForSequentialRequests) {
   KubeClient client(ConfigFor(api_));
   for (int i = 0; i < 20; ++i) {
