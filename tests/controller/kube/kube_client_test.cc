@@ -127,7 +127,7 @@ TEST_F(KubeClientTest, CreateGetUpdatePatchDelete) {
 TEST_F(KubeClientTest, BodiesLargerThanTheUploadBufferArriveWhole) {
   KubeClient client(ConfigFor(api_));
   ASSERT_FALSE(api_.ca_pem().empty()) << "the default test server speaks TLS";
-  std::string large(200 * 1024, 'x');
+  std::string large(size_t{200} * 1024, 'x');
   for (size_t i = 0; i < large.size(); i += 4096) large[i] = static_cast<char>('a' + i / 4096 % 26);
   const std::string services = "/api/v1/namespaces/default/services";
   nlohmann::json service = {{"apiVersion", "v1"},
@@ -189,6 +189,7 @@ TEST_F(KubeClientTest, KeepAliveRequestsAreNotHeldBackByNagle) {
 TEST_F(KubeClientTest, ConcurrentCallersEachGetAConnection) {
   KubeClient client(ConfigFor(api_));
   std::vector<std::future<long>> calls;
+  calls.reserve(4);
   for (int i = 0; i < 4; ++i) {
     calls.push_back(std::async(std::launch::async, [&client] {
       long last = 0;
