@@ -21,6 +21,7 @@
 #include "proxy/http/header_source.h"
 #include "proxy/http/header_writer.h"
 #include "proxy/http/local_response.h"
+#include "proxy/http/path_normalization.h"
 #include "proxy/http/request_id.h"
 #include "proxy/server/load_balancer.h"
 #include "proxy/server/request_mirror.h"
@@ -282,6 +283,9 @@ Awaitable<bool> HttpSession::ServeOne() {
   exchange_.client_version = request.version() == 10 ? 10 : 11;
   exchange_.head = request.method() == bhttp::verb::head;
   http::Verdict verdict = http::ValidateRequest(request, &exchange_.facts);
+  // Routed, redirected, rewritten and forwarded by its normal form
+  // (path_normalization.h).
+  if (verdict.ok()) verdict = http::NormalizeRequestPath(request, &exchange_.facts);
   if (!verdict.ok()) {
     co_await SendLocal(verdict.status, false);
     co_return false;

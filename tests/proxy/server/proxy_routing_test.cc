@@ -15,14 +15,16 @@
 namespace atrium::testing {
 namespace {
 
-// EchoUpstream answers every request with its name, method, target and the
-// headers it received, one "name: value" line each.
+// EchoUpstream answers every request with its name, method, path and the
+// headers it received, one "name: value" line each, then the target as
+// received.
 class EchoUpstream {
  public:
   explicit EchoUpstream(std::string name) {
     auto handler = [name](const httplib::Request& request, httplib::Response& response) {
       std::string body = "upstream: " + name + "\n" + request.method + " " + request.path + "\n";
       for (const auto& [key, value] : request.headers) body += key + ": " + value + "\n";
+      body += "target: " + request.target + "\n";  // as received, query included
       response.set_content(body, "text/plain");
     };
     upstream_.server().Get(".*", handler);
@@ -79,6 +81,35 @@ TEST_F(ProxyRoutingTest, RoutesByHostAndPath) {
   EXPECT_TRUE(Contains(response->body(), "upstream: a\n"));
 
   EXPECT_EQ(Status(Get("/", "unknown.example.com")), 404);
+}
+
+// A request is routed and forwarded by its normal path (RFC 3986): a dot
+// segment cannot take a request past the route that matched it to a path
+// the upstream resolves elsewhere.
+TEST_F(ProxyRoutingTest, RoutesAndForwardsTheNormalizedPath) {
+  proxy_->Publish(Config({
+      Host("example.com", {PrefixRoute("api", "/api", {MakeBackend("ns/a:80", {a_.port()})}),
+                           PrefixRoute("rest", "/", {MakeBackend("ns/b:80", {b_.port()})})}),
+  }));
+  ASSERT_NE(proxy_->port(), 0);
+  const std::map<std::string, std::string> cases = {
+      {"/api/../admin", "upstream: b\nGET /admin\n"},
+      {"/api/%2e%2e/admin", "upstream: b\nGET /admin\n"},
+      {"/x/../api/users", "upstream: a\nGET /api/users\n"},
+      {"//api//users/./", "upstream: a\nGET /api/users/\n"},
+      {"/%61pi/users?q=/../x", "upstream: a\nGET /api/users\n"},
+  };
+  for (const auto& [target, expected] : cases) {
+    auto response = Fetch(Get(target, "example.com"));
+    ASSERT_TRUE(response) << target;
+    EXPECT_EQ(response->result_int(), 200) << target;
+    EXPECT_TRUE(Contains(response->body(), expected)) << target << "\n" << response->body();
+  }
+  // The query is forwarded as written.
+  auto response = Fetch(Get("/api/./q?x=/../%2e", "example.com"));
+  ASSERT_TRUE(response);
+  EXPECT_TRUE(Contains(response->body(), "target: /api/q?x=/../%2e\n")) << response->body();
+  EXPECT_EQ(Status(Get("/api/%zz", "example.com")), 400);
 }
 
 TEST_F(ProxyRoutingTest, KeepAliveServesManyRequestsOnOneConnection) {
