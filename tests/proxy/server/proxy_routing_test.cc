@@ -20,11 +20,16 @@ namespace {
 // received.
 class EchoUpstream {
  public:
-  explicit EchoUpstream(std::string name) {
+  explicit EchoUpstream(const std::string& name) {
     auto handler = [name](const httplib::Request& request, httplib::Response& response) {
-      std::string body = "upstream: " + name + "\n" + request.method + " " + request.path + "\n";
-      for (const auto& [key, value] : request.headers) body += key + ": " + value + "\n";
-      body += "target: " + request.target + "\n";  // as received, query included
+      std::string body = "upstream: ";
+      body.append(name).append("\n").append(request.method).append(" ").append(request.path);
+      body.append("\n");
+      for (const auto& [key, value] : request.headers) {
+        body.append(key).append(": ").append(value).append("\n");
+      }
+      // As received, query included.
+      body.append("target: ").append(request.target).append("\n");
       response.set_content(body, "text/plain");
     };
     upstream_.server().Get(".*", handler);
@@ -51,7 +56,7 @@ class ProxyRoutingTest : public ::testing::Test {
   }
   int Status(const std::string& request) {
     auto response = Fetch(request);
-    return response ? response->result_int() : -1;
+    return response ? static_cast<int>(response->result_int()) : -1;
   }
 
   EchoUpstream a_{"a"};
@@ -276,7 +281,7 @@ TEST_F(ProxyRoutingTest, InvalidBackendAnswers500ForItsShare) {
     ASSERT_TRUE(client.Send(Get("/")));
     auto response = client.ReadResponse();
     ASSERT_TRUE(response);
-    statuses[response->result_int()]++;
+    statuses[static_cast<int>(response->result_int())]++;
   }
   EXPECT_GT(statuses[500], 5);
   EXPECT_GT(statuses[200], 5);
