@@ -1,5 +1,6 @@
 #include "proxy/http/path_normalization.h"
 
+#include <random>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -66,6 +67,35 @@ TEST(PathNormalizationTest, MalformedEscapesAreRejected) {
   for (std::string_view path : {"/%", "/a%2", "/a%zz", "/a%2g/b", "/%%41"}) {
     EXPECT_TRUE(NormalizePath(path).malformed) << path;
   }
+}
+
+// Every path made of slashes, dots, escapes and letters: the normal form is
+// normal (normalizing it again changes nothing) and holds no empty or dot
+// segment and no escape of an unreserved character.
+TEST(PathNormalizationTest, TheNormalFormIsNormal) {
+  constexpr std::string_view kAlphabet = "/.a%2eF";
+  std::mt19937 random(20261203);
+  int checked = 0;
+  for (int n = 0; n < 20000; ++n) {
+    std::string path = "/";
+    const size_t length = random() % 12;
+    for (size_t i = 0; i < length; ++i) path.push_back(kAlphabet[random() % kAlphabet.size()]);
+    NormalizedPath once = NormalizePath(path);
+    if (once.malformed) continue;
+    ++checked;
+    const std::string normal = once.changed ? *once.changed : path;
+    NormalizedPath twice = NormalizePath(normal);
+    EXPECT_FALSE(twice.malformed) << path;
+    EXPECT_FALSE(twice.changed) << path << " -> " << normal << " -> " << *twice.changed;
+    EXPECT_EQ(normal.front(), '/') << path;
+    EXPECT_EQ(normal.find("//"), std::string::npos) << path << " -> " << normal;
+    EXPECT_EQ(normal.find("%2e"), std::string::npos) << path << " -> " << normal;
+    EXPECT_EQ(normal.find("%2E"), std::string::npos) << path << " -> " << normal;
+    for (std::string_view dot : {"/./", "/../"}) {
+      EXPECT_EQ((normal + "/").find(dot), std::string::npos) << path << " -> " << normal;
+    }
+  }
+  EXPECT_GT(checked, 1000);
 }
 
 RequestHeader Request(std::string_view target, std::string_view host) {
