@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/str_cat.h"
+#include "controller/ir/path_normal_form.h"
 #include "controller/translate/api_groups.h"
 #include "controller/translate/durations.h"
 #include "controller/translate/httproute_filters.h"
@@ -67,6 +68,9 @@ ir::RouteMatch DecodeMatch(const nlohmann::json& match, const std::string& path,
     std::string value = String(*path_match, "value", path_path, "/");
     if (type == "Exact" || type == "PathPrefix") {
       ValidatePath(value, path_path);
+      // Compared with request paths in their normal form ("/%7euser" and
+      // "/~user" are one path): kept in that form too.
+      if (std::optional<std::string> normal = ir::NormalizePath(value).changed) value = *normal;
       result.path.kind = type == "Exact" ? ir::PathMatchKind::kExact : ir::PathMatchKind::kPrefix;
     } else if (type == "RegularExpression") {
       regexes.push_back({path_path + ".value", value});

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/str_cat.h"
+#include "controller/ir/path_normal_form.h"
 #include "controller/translate/app_protocols.h"
 #include "controller/translate/hostnames.h"
 #include "controller/translate/input.h"
@@ -164,6 +165,10 @@ ir::PathMatch ParsePath(const nlohmann::json& http_path, const std::string& path
     value = "/";
   }
   if (value.front() != '/') throw SkipPath{path + ".path: must be an absolute path"};
+  // Compared with request paths in their normal form: kept in that form too.
+  ir::NormalizedPath normal = ir::NormalizePath(value);
+  if (normal.malformed) throw SkipPath{path + ".path: has an invalid percent-encoding"};
+  if (normal.changed) value = std::move(*normal.changed);
   // ImplementationSpecific is served as Prefix.
   return ir::PathMatch{type == "Exact" ? ir::PathMatchKind::kExact : ir::PathMatchKind::kPrefix,
                        value};

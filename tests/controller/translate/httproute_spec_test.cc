@@ -68,6 +68,17 @@ TEST(HttpRouteSpecTest, DecodesWhatTranslateReads) {
   EXPECT_FALSE(rule.backends[0].filters);
 }
 
+// Exact and prefix values are kept in the normal form the proxy routes
+// request paths by (controller/ir/path_normal_form.h).
+TEST(HttpRouteSpecTest, PathValuesAreKeptInTheirNormalForm) {
+  json spec = SimpleSpec("shop.example.com");
+  spec["rules"][0]["matches"][0]["path"]["value"] = "/%7euser/%3a";
+  const HttpRouteSpec route = DecodeHttpRoute(Route("web", spec), "x");
+  ASSERT_EQ(route.rules.size(), 1u);
+  const RuleSpec& rule = std::get<RuleSpec>(route.rules[0]);
+  EXPECT_EQ(rule.matches[0].path.value, "/~user/%3A");
+}
+
 // Creation times order routes (the oldest wins a conflict): they are held as
 // times, so that an offset is read as the instant it names, and a time that
 // is not RFC 3339 counts as unknown, the oldest, as a missing one does.

@@ -455,6 +455,27 @@ TEST(IngressTest, ResourceBackendIsRejectedAndOtherPathsServe) {
   EXPECT_TRUE(resource_reported);
 }
 
+// The proxy routes by the normal form of a request's path
+// (controller/ir/path_normal_form.h): paths are kept in that form, or they
+// could never match. A path with a malformed escape matches nothing: it is
+// reported and left out.
+TEST(IngressTest, PathsAreKeptInTheirNormalForm) {
+  Result result = Translate(StateWith({Ingress("web", "example.com",
+                                               {{"Exact", "/a//b/./c", "dots"},
+                                                {"Prefix", "/%7euser", "user"},
+                                                {"Prefix", "/bad%zz", "bad"}},
+                                               "", "default")}),
+                            Options{});
+  EXPECT_EQ(ServedBackend(result, "/a/b/c"), "dots");
+  EXPECT_EQ(ServedBackend(result, "/~user/page"), "user");
+  EXPECT_EQ(ServedBackend(result, "/bad%zz"), "default");
+  bool reported = false;
+  for (const Problem& problem : result.problems) {
+    reported = reported || problem.reason.find("invalid percent-encoding") != std::string::npos;
+  }
+  EXPECT_TRUE(reported);
+}
+
 TEST(IngressTest, StatusPublishesAddresses) {
   Options options;
   options.publish_addresses = {"203.0.113.7", "lb.example.com", "2001:db8::1"};

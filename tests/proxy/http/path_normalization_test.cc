@@ -5,12 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include "controller/ir/path_normal_form.h"
+
 namespace atrium::http {
 namespace {
 
 // Normal is the normal form of path ("" when malformed).
 std::string Normal(std::string_view path) {
-  NormalizedPath result = NormalizePath(path);
+  ir::NormalizedPath result = ir::NormalizePath(path);
   if (result.malformed) return "";
   return result.changed ? *result.changed : std::string(path);
 }
@@ -18,7 +20,7 @@ std::string Normal(std::string_view path) {
 TEST(PathNormalizationTest, NormalPathsAreLeftAlone) {
   for (std::string_view path : {"/", "/a", "/a/b/", "/a/b.c", "/a/.b/..c/...", "/~user", "/a%2Fb",
                                 "/a%20b", "/..a", "/a..", "/a/b.."}) {
-    NormalizedPath result = NormalizePath(path);
+    ir::NormalizedPath result = ir::NormalizePath(path);
     EXPECT_FALSE(result.malformed) << path;
     EXPECT_FALSE(result.changed) << path << " -> " << *result.changed;
   }
@@ -65,7 +67,7 @@ TEST(PathNormalizationTest, EncodedDotSegmentsAreRemoved) {
 
 TEST(PathNormalizationTest, MalformedEscapesAreRejected) {
   for (std::string_view path : {"/%", "/a%2", "/a%zz", "/a%2g/b", "/%%41"}) {
-    EXPECT_TRUE(NormalizePath(path).malformed) << path;
+    EXPECT_TRUE(ir::NormalizePath(path).malformed) << path;
   }
 }
 
@@ -80,11 +82,11 @@ TEST(PathNormalizationTest, TheNormalFormIsNormal) {
     std::string path = "/";
     const size_t length = random() % 12;
     for (size_t i = 0; i < length; ++i) path.push_back(kAlphabet[random() % kAlphabet.size()]);
-    NormalizedPath once = NormalizePath(path);
+    ir::NormalizedPath once = ir::NormalizePath(path);
     if (once.malformed) continue;
     ++checked;
     const std::string normal = once.changed ? *once.changed : path;
-    NormalizedPath twice = NormalizePath(normal);
+    ir::NormalizedPath twice = ir::NormalizePath(normal);
     EXPECT_FALSE(twice.malformed) << path;
     EXPECT_FALSE(twice.changed) << path << " -> " << normal << " -> " << *twice.changed;
     EXPECT_EQ(normal.front(), '/') << path;
