@@ -135,41 +135,60 @@ std::vector<MetricFamily> FixedSizeFamilies(const stats::StatsSnapshot& snapshot
 // of 5,000 routes, which set the process's peak RSS.
 constexpr size_t kSerializeBatch = 32;
 
-// SerializeInBatches writes what TextSerializer writes for `family` holding
-// one sample per entry, building and serializing kSerializeBatch samples at
-// a time. HELP and TYPE come with the first batch only (later batches are
-// serialized on their own and their comment lines dropped).
-template <typename Entries, typename MakeMetric>
-void SerializeInBatches(const prometheus::TextSerializer& serializer, std::ostream& out,
-                        MetricFamily family, const Entries& entries, MakeMetric make_metric) {
-  std::vector<MetricFamily> batch{std::move(family)};
-  std::vector<ClientMetric>& samples = batch.front().metric;
-  samples.reserve(kSerializeBatch);
-  bool first = true;
-  std::ostringstream later;
-  auto flush = [&] {
-    if (first) {
-      serializer.Serialize(out, batch);
-      first = false;
+// FamilyStream writes what TextSerializer writes for one family of many
+// samples, building and serializing kSerializeBatch samples at a time.
+// HELP and TYPE come with the first batch only (later batches are
+// serialized on their own and their comment lines dropped). Nothing is
+// written for a family that gets no sample.
+class FamilyStream {
+ public:
+  FamilyStream(const prometheus::TextSerializer& serializer, std::ostream& out, MetricFamily header)
+      : serializer_(serializer), out_(out) {
+    batch_.push_back(std::move(header));
+    batch_.front().metric.reserve(kSerializeBatch);
+  }
+
+  void Add(ClientMetric metric) {
+    std::vector<ClientMetric>& samples = batch_.front().metric;
+    samples.push_back(std::move(metric));
+    if (samples.size() == kSerializeBatch) Flush();
+  }
+
+  // Finish writes what is pending; it tells whether the family was written.
+  bool Finish() {
+    if (!batch_.front().metric.empty()) Flush();
+    return !first_;
+  }
+
+ private:
+  void Flush() {
+    if (first_) {
+      serializer_.Serialize(out_, batch_);
+      first_ = false;
     } else {
-      later.str("");
-      serializer.Serialize(later, batch);
-      const std::string text = std::move(later).str();
+      later_.str("");
+      serializer_.Serialize(later_, batch_);
+      const std::string text = std::move(later_).str();
       size_t start = 0;
       while (start < text.size() && text[start] == '#') {
         const size_t end = text.find('\n', start);
         start = end == std::string::npos ? text.size() : end + 1;
       }
-      out.write(text.data() + start, static_cast<std::streamsize>(text.size() - start));
+      out_.write(text.data() + start, static_cast<std::streamsize>(text.size() - start));
     }
-    samples.clear();
-  };
-  for (const auto& entry : entries) {
-    samples.push_back(make_metric(entry));
-    if (samples.size() == kSerializeBatch) flush();
+    batch_.front().metric.clear();
   }
-  if (!samples.empty()) flush();
-}
+
+  const prometheus::TextSerializer& serializer_;
+  std::ostream& out_;
+  std::vector<MetricFamily> batch_;
+  bool first_ = true;
+  std::ostringstream later_;
+};
+
+// Routes summed at a time for the per-route families (see
+// StatsRegistry::SumInBatches): 256 routes' histograms are 39 kB.
+constexpr size_t kSumBatch = 256;
 
 }  // namespace
 
@@ -205,10 +224,10 @@ void WriteMetrics(const AdminSources& sources, std::ostream& out) {
   std::set<std::string> names;
   for (const auto& family : families) names.insert(family.name);
 
-  // At 5,000 routes the document is megabytes: the per-route families go
-  // through the serializer a batch at a time instead of as one family of
-  // 5,000 samples (see SerializeInBatches), and out is a stream to the
-  // scraper, not a buffer of the whole document.
+  // At 5,000 routes the document is megabytes: the per-route families are
+  // summed and go through the serializer a batch at a time instead of as
+  // one family of 5,000 samples (see FamilyStream), and out is a stream to
+  // the scraper, not a buffer of the whole document.
   const prometheus::TextSerializer serializer;
   serializer.Serialize(out, families);
   families.clear();
@@ -218,20 +237,25 @@ void WriteMetrics(const AdminSources& sources, std::ostream& out) {
     return !empty && names.insert(family.name).second;
   };
   if (sources.stats != nullptr) {
-    const stats::StatsSnapshot snapshot = sources.stats->Sum();
-    MetricFamily requests = RequestsHeader();
-    if (take(requests, snapshot.requests.empty())) {
-      SerializeInBatches(
-          serializer, out, std::move(requests), snapshot.requests,
-          [](const auto& entry) { return RequestMetric(entry.first, entry.second); });
+    // The per-route families, summed a batch of routes at a time; each is
+    // left out when the registry already has its name or it has no sample.
+    if (!names.contains(std::string(kRequestsMetric))) {
+      FamilyStream requests(serializer, out, RequestsHeader());
+      sources.stats->SumInBatches(kSumBatch, [&requests](const stats::StatsSnapshot& batch) {
+        for (const auto& [key, count] : batch.requests) requests.Add(RequestMetric(key, count));
+      });
+      if (requests.Finish()) names.insert(std::string(kRequestsMetric));
     }
-    MetricFamily duration = DurationHeader();
-    if (take(duration, snapshot.duration_by_route.empty())) {
-      SerializeInBatches(
-          serializer, out, std::move(duration), snapshot.duration_by_route,
-          [](const auto& entry) { return DurationMetric(entry.first, entry.second); });
+    if (!names.contains(std::string(kRequestDurationMetric))) {
+      FamilyStream duration(serializer, out, DurationHeader());
+      sources.stats->SumInBatches(kSumBatch, [&duration](const stats::StatsSnapshot& batch) {
+        for (const auto& [route, histogram] : batch.duration_by_route) {
+          duration.Add(DurationMetric(route, histogram));
+        }
+      });
+      if (duration.Finish()) names.insert(std::string(kRequestDurationMetric));
     }
-    for (MetricFamily& family : FixedSizeFamilies(snapshot)) {
+    for (MetricFamily& family : FixedSizeFamilies(sources.stats->SumTotals())) {
       if (take(family, family.metric.empty())) families.push_back(std::move(family));
     }
   }

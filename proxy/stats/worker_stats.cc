@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <tuple>
 #include <type_traits>
 
@@ -93,13 +94,23 @@ void StatsSnapshot::Add(const StatsSnapshot& other) {
 // allocates what the snapshot holds and one list of ids besides.
 class SnapshotBuilder {
  public:
-  explicit SnapshotBuilder(std::shared_ptr<const NameTable> names) : names_(std::move(names)) {}
+  // RouteFilter picks the routes a builder sums: those whose name id maps
+  // to `batch` in *batch_of (by id; ids past its end are not picked).
+  struct RouteFilter {
+    const std::vector<uint32_t>* batch_of = nullptr;
+    uint32_t batch = 0;
+  };
+
+  explicit SnapshotBuilder(std::shared_ptr<const NameTable> names,
+                           std::optional<RouteFilter> filter = std::nullopt)
+      : names_(std::move(names)), filter_(filter) {}
 
   // Count is the first pass over a worker: the routes not seen yet and the
   // series. Call it for every worker, then Reserve, then Add for each.
   void Count(const WorkerStats& worker) {
     std::lock_guard lock(worker.insert_mutex_);
     for (const WorkerStats::RouteCells& route : worker.routes_) {
+      if (!Picked(route.name.id)) continue;
       uint32_t& slot = RouteSlot(route.name.id);
       if (slot == kNoSlot) {
         slot = kCounted;
@@ -107,6 +118,7 @@ class SnapshotBuilder {
       }
     }
     for (const WorkerStats::BackendCells& backend : worker.backends_) {
+      if (!Picked(backend.route_id)) continue;
       for (const auto& cell : backend.by_status_class) {
         if (cell.load(std::memory_order_relaxed) != 0) ++series_count_;
       }
@@ -124,6 +136,7 @@ class SnapshotBuilder {
     {
       std::lock_guard lock(worker.insert_mutex_);
       for (const WorkerStats::RouteCells& route : worker.routes_) {
+        if (!Picked(route.name.id)) continue;
         uint32_t& slot = RouteSlot(route.name.id);
         if (slot == kNoSlot) {
           slot = static_cast<uint32_t>(durations_.size());
@@ -139,6 +152,7 @@ class SnapshotBuilder {
       }
       // Every backend's route was inserted before it, so it has a slot.
       for (const WorkerStats::BackendCells& backend : worker.backends_) {
+        if (!Picked(backend.route_id)) continue;
         for (size_t i = 0; i < backend.by_status_class.size(); ++i) {
           const uint64_t count = backend.by_status_class[i].load(std::memory_order_relaxed);
           if (count == 0) continue;
@@ -210,6 +224,12 @@ class SnapshotBuilder {
     }
   };
 
+  bool Picked(uint32_t route_id) const {
+    if (!filter_) return true;
+    const std::vector<uint32_t>& batch_of = *filter_->batch_of;
+    return route_id < batch_of.size() && batch_of[route_id] == filter_->batch;
+  }
+
   uint32_t& RouteSlot(uint32_t route_id) {
     // Ids interned while the builder runs (a worker counting a new route)
     // grow the array.
@@ -218,6 +238,7 @@ class SnapshotBuilder {
   }
 
   std::shared_ptr<const NameTable> names_;
+  std::optional<RouteFilter> filter_;
   size_t route_count_ = 0;
   size_t series_count_ = 0;
   std::vector<uint32_t> route_slots_;  // by route name id: position in durations_
@@ -311,6 +332,44 @@ StatsSnapshot StatsRegistry::Sum() const {
   builder.Reserve();
   for (const auto& worker : workers_) builder.Add(*worker);
   return std::move(builder).Finish();
+}
+
+StatsSnapshot StatsRegistry::SumTotals() const {
+  const std::vector<uint32_t> no_route;
+  SnapshotBuilder builder(names_, SnapshotBuilder::RouteFilter{&no_route, 0});
+  for (const auto& worker : workers_) builder.Add(*worker);
+  return std::move(builder).Finish();
+}
+
+void StatsRegistry::SumInBatches(size_t routes,
+                                 const std::function<void(const StatsSnapshot&)>& fn) const {
+  if (routes == 0) routes = 1;
+  // Every route counted so far, by name: a view and an id each (24 bytes a
+  // route, where its histogram in a snapshot is 152), then one batch number
+  // per id.
+  std::vector<std::pair<std::string_view, uint32_t>> by_name;
+  for (const auto& worker : workers_) {
+    std::lock_guard lock(worker->insert_mutex_);
+    for (const WorkerStats::RouteCells& route : worker->routes_) {
+      by_name.emplace_back(route.name.text, route.name.id);
+    }
+  }
+  std::sort(by_name.begin(), by_name.end());
+  by_name.erase(std::unique(by_name.begin(), by_name.end()), by_name.end());
+  std::vector<uint32_t> batch_of(names_->size(), IdIndex::kNone);
+  for (size_t i = 0; i < by_name.size(); ++i) {
+    batch_of[by_name[i].second] = static_cast<uint32_t>(i / routes);
+  }
+  const size_t batches = (by_name.size() + routes - 1) / routes;
+  by_name = {};
+  for (size_t batch = 0; batch < batches; ++batch) {
+    SnapshotBuilder builder(names_,
+                            SnapshotBuilder::RouteFilter{&batch_of, static_cast<uint32_t>(batch)});
+    for (const auto& worker : workers_) builder.Count(*worker);
+    builder.Reserve();
+    for (const auto& worker : workers_) builder.Add(*worker);
+    fn(std::move(builder).Finish());
+  }
 }
 
 }  // namespace atrium::stats

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -157,6 +158,7 @@ class WorkerStats {
 
  private:
   friend class SnapshotBuilder;
+  friend class StatsRegistry;  // SumInBatches lists the routes
 
   struct HistogramCells {
     std::array<std::atomic<uint64_t>, kDurationBuckets.size() + 1> buckets{};
@@ -209,6 +211,16 @@ class StatsRegistry {
   size_t size() const { return workers_.size(); }
   // Sum adds every worker's counters. Any thread.
   StatsSnapshot Sum() const;
+  // SumInBatches is Sum's per-route families a batch of at most `routes`
+  // routes at a time, for a reader that streams them (/metrics): fn gets one
+  // snapshot per batch, in ascending route order, of the routes counted
+  // when the walk began. A scrape of thousands of routes then holds one
+  // batch, not every route's histogram at once (at 5,000 routes that was
+  // 1-2 MB at every scrape, and it set the process's peak). The fixed-size
+  // fields of each batch are the totals, as Sum's.
+  void SumInBatches(size_t routes, const std::function<void(const StatsSnapshot&)>& fn) const;
+  // SumTotals is Sum without the per-route families: the fixed-size fields.
+  StatsSnapshot SumTotals() const;
 
  private:
   std::shared_ptr<NameTable> names_;  // shared by the workers

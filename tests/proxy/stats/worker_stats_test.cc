@@ -1,5 +1,7 @@
 #include "proxy/stats/worker_stats.h"
 
+#include <algorithm>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -99,12 +101,64 @@ TEST(WorkerStatsTest, SnapshotsOfSeparateWorkersAddUpAndOutliveThem) {
   EXPECT_EQ(total.upstream_errors[static_cast<int>(UpstreamError::kReset)], 1u);
 }
 
+// SumInBatches hands over what Sum holds, a batch of routes at a time, in
+// route order: a route's series (of every worker and backend) all in the
+// batch of its histogram.
+TEST(WorkerStatsTest, BatchesHoldWhatTheSumHoldsInRouteOrder) {
+  StatsRegistry registry(3);
+  for (int i = 0; i < 1000; ++i) {
+    const std::string route = "httproute/ns/route-" + std::to_string(i % 700) + "/rule/0";
+    registry.worker(i % 3).RecordRequest(route, "ns/svc-" + std::to_string(i % 5) + ":80",
+                                         200 + 100 * (i % 4), 0.001 * i);
+  }
+  registry.worker(2).RecordUpstreamError(UpstreamError::kReset);
+  const StatsSnapshot sum = registry.Sum();
+
+  StatsSnapshot joined;
+  size_t batches = 0;
+  registry.SumInBatches(64, [&](const StatsSnapshot& batch) {
+    ++batches;
+    EXPECT_LE(batch.duration_by_route.size(), 64u);
+    ASSERT_FALSE(batch.duration_by_route.empty());
+    if (!joined.duration_by_route.empty()) {
+      EXPECT_LT(std::prev(joined.duration_by_route.end())->first,
+                batch.duration_by_route.begin()->first);
+    }
+    for (const auto& [key, count] : batch.requests) {
+      EXPECT_GT(batch.duration_by_route[key.route].count, 0u) << key.route;
+    }
+    auto& requests = joined.requests.entries();
+    requests.insert(requests.end(), batch.requests.begin(), batch.requests.end());
+    auto& durations = joined.duration_by_route.entries();
+    durations.insert(durations.end(), batch.duration_by_route.begin(),
+                     batch.duration_by_route.end());
+  });
+  EXPECT_EQ(batches, (700u + 63) / 64);
+  EXPECT_EQ(joined.requests, sum.requests);
+  EXPECT_EQ(joined.duration_by_route.size(), sum.duration_by_route.size());
+  auto same = std::equal(joined.duration_by_route.begin(), joined.duration_by_route.end(),
+                         sum.duration_by_route.begin(), [](const auto& a, const auto& b) {
+                           return a.first == b.first && a.second.buckets == b.second.buckets &&
+                                  a.second.count == b.second.count;
+                         });
+  EXPECT_TRUE(same);
+
+  const StatsSnapshot totals = registry.SumTotals();
+  EXPECT_TRUE(totals.requests.empty());
+  EXPECT_TRUE(totals.duration_by_route.empty());
+  EXPECT_EQ(totals.total_requests, 1000u);
+  EXPECT_EQ(totals.upstream_errors[static_cast<int>(UpstreamError::kReset)], 1u);
+}
+
 TEST(WorkerStatsTest, AnEmptyRegistrySumsToAnEmptySnapshot) {
   StatsRegistry registry(3);
   const StatsSnapshot sum = registry.Sum();
   EXPECT_TRUE(sum.requests.empty());
   EXPECT_TRUE(sum.duration_by_route.empty());
   EXPECT_EQ(sum.total_requests, 0u);
+  bool called = false;
+  registry.SumInBatches(64, [&called](const StatsSnapshot&) { called = true; });
+  EXPECT_FALSE(called);
 }
 
 }  // namespace
