@@ -59,5 +59,51 @@ TEST(WorkerStatsConcurrencyTest, SumsWhileWorkersAddSeries) {
   EXPECT_GT(sums, 0);
 }
 
+// SumInBatches lists the routes under each worker's lock, then sums a batch
+// at a time while the workers keep inserting: every batch is in route order
+// and follows the one before, and the totals only grow.
+TEST(WorkerStatsConcurrencyTest, SumsInBatchesWhileWorkersAddSeries) {
+  constexpr int kRoutes = 2000;
+  StatsRegistry registry(2);
+  std::atomic<int> workers_done{0};
+  std::vector<std::thread> workers;
+  for (size_t w = 0; w < registry.size(); ++w) {
+    workers.emplace_back([&registry, &workers_done, w] {
+      WorkerStats& mine = registry.worker(w);
+      for (int i = 0; i < kRoutes; ++i) {
+        const std::string route = "route-" + std::to_string(i);
+        mine.RecordRequest(route, "backend-" + std::to_string(i % 5), 200, 0.001);
+      }
+      workers_done.fetch_add(1);
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  uint64_t last_total = 0;
+  int walks = 0;
+  auto walk = [&registry, &last_total] {
+    uint64_t counted = 0;
+    std::string last_route;
+    registry.SumInBatches(64, [&](const StatsSnapshot& batch) {
+      EXPECT_LE(batch.duration_by_route.size(), 64u);
+      for (const auto& [route, histogram] : batch.duration_by_route) {
+        EXPECT_LT(last_route, route);
+        last_route = std::string(route);
+        counted += histogram.count;
+      }
+    });
+    EXPECT_GE(counted, last_total);
+    last_total = counted;
+  };
+  while (workers_done.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+    walk();
+    ++walks;
+  }
+  for (std::thread& worker : workers) worker.join();
+  walk();
+  EXPECT_EQ(last_total, 2u * kRoutes);
+  EXPECT_EQ(registry.SumTotals().total_requests, 2u * kRoutes);
+  EXPECT_GT(walks, 0);
+}
+
 }  // namespace
 }  // namespace atrium::stats
