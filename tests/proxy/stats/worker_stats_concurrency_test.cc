@@ -15,23 +15,35 @@
 namespace atrium::stats {
 namespace {
 
-TEST(WorkerStatsConcurrencyTest, SumsWhileWorkersAddSeries) {
-  constexpr int kRoutes = 2000;
-  StatsRegistry registry(2);
-  std::atomic<int> workers_done{0};
+constexpr int kRoutes = 2000;
+
+// StartWorkers starts one thread per worker of registry, each calling
+// record(its WorkerStats, i) for i in [0, kRoutes), then counting itself in
+// *done.
+template <typename Record>
+std::vector<std::thread> StartWorkers(StatsRegistry& registry, std::atomic<int>* done,
+                                      Record record) {
   std::vector<std::thread> workers;
   for (size_t w = 0; w < registry.size(); ++w) {
-    workers.emplace_back([&registry, &workers_done, w] {
+    workers.emplace_back([&registry, done, record, w] {
       WorkerStats& mine = registry.worker(w);
-      for (int i = 0; i < kRoutes; ++i) {
+      for (int i = 0; i < kRoutes; ++i) record(mine, i);
+      done->fetch_add(1);
+    });
+  }
+  return workers;
+}
+
+TEST(WorkerStatsConcurrencyTest, SumsWhileWorkersAddSeries) {
+  StatsRegistry registry(2);
+  std::atomic<int> workers_done{0};
+  std::vector<std::thread> workers =
+      StartWorkers(registry, &workers_done, [](WorkerStats& mine, int i) {
         const std::string route = "route-" + std::to_string(i);
         mine.RecordRequest(route, "backend-" + std::to_string(i % 5), 200, 0.001);
         mine.RecordRequest(route, "backend-" + std::to_string(i % 3), 503, 0.5);
         mine.ConnectionOpened();
-      }
-      workers_done.fetch_add(1);
-    });
-  }
+      });
   // Sums, until the workers are done (or a deadline passes): every sum is
   // consistent with itself, and counts only grow.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -63,20 +75,13 @@ TEST(WorkerStatsConcurrencyTest, SumsWhileWorkersAddSeries) {
 // at a time while the workers keep inserting: every batch is in route order
 // and follows the one before, and the totals only grow.
 TEST(WorkerStatsConcurrencyTest, SumsInBatchesWhileWorkersAddSeries) {
-  constexpr int kRoutes = 2000;
   StatsRegistry registry(2);
   std::atomic<int> workers_done{0};
-  std::vector<std::thread> workers;
-  for (size_t w = 0; w < registry.size(); ++w) {
-    workers.emplace_back([&registry, &workers_done, w] {
-      WorkerStats& mine = registry.worker(w);
-      for (int i = 0; i < kRoutes; ++i) {
-        const std::string route = "route-" + std::to_string(i);
-        mine.RecordRequest(route, "backend-" + std::to_string(i % 5), 200, 0.001);
-      }
-      workers_done.fetch_add(1);
-    });
-  }
+  std::vector<std::thread> workers =
+      StartWorkers(registry, &workers_done, [](WorkerStats& mine, int i) {
+        mine.RecordRequest("route-" + std::to_string(i), "backend-" + std::to_string(i % 5), 200,
+                           0.001);
+      });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   uint64_t last_total = 0;
   int walks = 0;
