@@ -136,7 +136,7 @@ void StatusWriter::ForgetWrittenLocked() {
 bool StatusWriter::Leading() const { return !options_.is_leader || options_.is_leader(); }
 
 void StatusWriter::MarkDirtyLocked(const ObjectId& id) {
-  dirty_.insert(id);
+  dirty_.Insert(id);
   // Only the first change of a burst needs to wake the writer: it then
   // sleeps out the hold-off by the clock, not by notifications.
   if (first_dirty_) return;
@@ -258,7 +258,7 @@ void StatusWriter::Forget(std::string_view kind, const std::string& key) {
     it->second.written.reset();
     EraseIfUnusedLocked(it);
   }
-  dirty_.erase(*id);
+  dirty_.Erase(*id);
   changed_.notify_all();
 }
 
@@ -308,8 +308,7 @@ void StatusWriter::Run(std::stop_token stop) {
       changed_.wait_until(lock, stop, start_at, [] { return false; });
       continue;
     }
-    std::set<ObjectId> batch = std::move(dirty_);
-    dirty_.clear();
+    std::vector<ObjectId> batch = dirty_.Take();
     first_dirty_.reset();
     not_before.reset();
     in_pass_ = true;
@@ -335,11 +334,11 @@ void StatusWriter::Run(std::stop_token stop) {
 
 bool StatusWriter::PreemptedBy(int rank) const {
   std::lock_guard lock(mutex_);
-  if (dirty_.empty() || dirty_.begin()->rank >= rank) return false;
+  if (dirty_.empty() || dirty_.Least().rank >= rank) return false;
   return first_dirty_ && Steady::now() >= *first_dirty_ + options_.holdoff;
 }
 
-StatusWriter::PassResult StatusWriter::WritePass(const std::set<ObjectId>& batch,
+StatusWriter::PassResult StatusWriter::WritePass(const std::vector<ObjectId>& batch,
                                                  const std::stop_token& stop) {
   PassResult result;
   std::mutex result_mutex;  // guards result and next

@@ -39,7 +39,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -51,6 +50,7 @@
 
 #include "controller/kube/backoff.h"
 #include "controller/kube/kube_client.h"
+#include "controller/status/pending_ids.h"
 #include "controller/translate/status_delta.h"
 #include "controller/translate/translate.h"
 
@@ -187,7 +187,7 @@ class StatusWriter {
   // is over.
   bool PreemptedBy(int rank) const;
   // WritePass writes every object of batch once (writer thread).
-  PassResult WritePass(const std::set<ObjectId>& batch, const std::stop_token& stop);
+  PassResult WritePass(const std::vector<ObjectId>& batch, const std::stop_token& stop);
   WriteResult WriteOne(const ObjectId& id, const std::stop_token& stop,
                        std::optional<std::chrono::seconds>* retry_after);
   bool Leading() const;
@@ -217,7 +217,7 @@ class StatusWriter {
   mutable std::mutex mutex_;
   mutable std::condition_variable_any changed_;
   Entries entries_;
-  std::set<ObjectId> dirty_;  // objects to write in the next pass
+  PendingIds<ObjectId> dirty_;  // objects to write in the next pass
   std::optional<std::chrono::steady_clock::time_point> first_dirty_;
   nlohmann::json publish_ingress_;  // the publish Service's load-balancer ingress
   bool in_pass_ = false;

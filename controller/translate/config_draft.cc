@@ -117,10 +117,10 @@ class SocketBuilder {
   SocketState BuildAll(SocketState* previous, size_t& reused, size_t& built);
   SocketState BuildChanged(SocketState previous, const std::set<Host>& changed,
                            const std::vector<size_t>& added, size_t& reused, size_t& built);
-  // BuildHost builds the virtual host for key into state.hosts (reusing
+  // BuildHost builds the virtual host for key into state.hosts (reusing,
   // previous's when its entries are the same); false when key has none.
-  bool BuildHost(const Host& key, const VirtualHostCache::Built* previous, SocketState& state,
-                 size_t& reused, size_t& built) const;
+  bool BuildHost(const Host& key, std::optional<VirtualHostCache::Built> previous,
+                 SocketState& state, size_t& reused, size_t& built) const;
   // Candidates lists the hosts that could cover key on this socket:
   // CoveringCandidates(key), or, when no claim and no entry hostname on the
   // socket is a wildcard (the common case), only key itself and kAny, without
@@ -208,20 +208,41 @@ SocketState SocketBuilder::BuildAll(SocketState* previous, size_t& reused, size_
   state.sni_scoped_claims = socket_.sni_scoped_claims;
   state.tls = socket_.tls;
   state.entry_addresses = Addresses();
+  // The previous build's nodes are taken over, each with the virtual host
+  // it holds, instead of allocated anew: a full build of thousands of
+  // hostnames would otherwise allocate a node, a key and a bucket for each
+  // while the previous map still holds its own, then free those, leaving
+  // thousands of free slots among the routes' long-lived records that the
+  // allocator cannot give back.
+  decltype(state.hosts) before;
+  if (previous != nullptr) before = std::move(previous->hosts);
   for (size_t position : positions_) {
-    state.hosts[entries_[position]->hostname].bucket.push_back(entries_[position]);
+    const Host& hostname = entries_[position]->hostname;
+    auto it = state.hosts.find(hostname);
+    if (it == state.hosts.end()) {
+      if (auto node = before.extract(hostname)) {
+        node.mapped().bucket.clear();
+        it = state.hosts.insert(std::move(node)).position;
+      } else {
+        it = state.hosts.try_emplace(hostname).first;
+      }
+    }
+    it->second.bucket.push_back(entries_[position]);
   }
   state.wildcard_buckets =
       static_cast<size_t>(std::count_if(state.hosts.begin(), state.hosts.end(),
                                         [](const auto& host) { return IsWildcard(host.first); }));
   NoteWildcards(state);
   auto build = [&](const Host& key) {
-    const VirtualHostCache::Built* before = nullptr;
-    if (previous != nullptr) {
-      auto it = previous->hosts.find(key);
-      if (it != previous->hosts.end() && it->second.built) before = &*it->second.built;
+    // The virtual host last built for key: in its node, taken over above,
+    // or (a listener hostname no entry has) still in the previous map.
+    std::optional<VirtualHostCache::Built> last;
+    if (auto it = state.hosts.find(key); it != state.hosts.end()) {
+      last = std::exchange(it->second.built, std::nullopt);
+    } else if (auto old = before.find(key); old != before.end()) {
+      last = std::move(old->second.built);
     }
-    if (BuildHost(key, before, state, reused, built)) {
+    if (BuildHost(key, std::move(last), state, reused, built)) {
       state.vhosts.push_back(state.hosts.at(key).built->vhost);
     }
   };
@@ -288,7 +309,7 @@ SocketState SocketBuilder::BuildChanged(SocketState state, const std::set<Host>&
       has_entries = !it->second.bucket.empty();
     }
     const bool is_key = socket_.claims.contains(key) || has_entries;
-    if (is_key && BuildHost(key, before ? &*before : nullptr, state, reused, built)) {
+    if (is_key && BuildHost(key, std::move(before), state, reused, built)) {
       rebuilt.push_back(state.hosts.at(key).built->vhost);
     }
   }
@@ -344,7 +365,7 @@ SocketState SocketBuilder::BuildChanged(SocketState state, const std::set<Host>&
   return state;
 }
 
-bool SocketBuilder::BuildHost(const Host& key, const VirtualHostCache::Built* previous,
+bool SocketBuilder::BuildHost(const Host& key, std::optional<VirtualHostCache::Built> previous,
                               SocketState& state, size_t& reused, size_t& built) const {
   std::vector<Host> candidates = Candidates(key);
   // The most specific listener hostname covering key owns its requests.
@@ -387,10 +408,10 @@ bool SocketBuilder::BuildHost(const Host& key, const VirtualHostCache::Built* pr
   if (socket_.tls && owner_claim != nullptr && socket_.sni_scoped_claims.contains(*owner_claim)) {
     sni_scope = owner_claim->name;
   }
-  if (previous != nullptr && previous->vhost->sni_scope == sni_scope &&
+  if (previous && previous->vhost->sni_scope == sni_scope &&
       SameEntries(entries_, positions, previous->entries)) {
     ++reused;
-    state.hosts[key].built = *previous;
+    state.hosts[key].built = std::move(previous);
     return true;
   }
   ir::VirtualHost vhost{key.kind, key.name, {}, std::move(sni_scope)};
