@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   // worker, not eight per core. The control plane's threads share them, so
   // its records and their free space sit in a few heaps, not in one per
   // thread (cluster_scale_bench, one worker: peak RSS 50.5 MB with glibc's
-  // default, 43.0-43.6 with one arena). Does nothing under tcmalloc.
+  // default, 42.8-43.6 with one arena). Does nothing under tcmalloc.
   atrium::base::LimitMallocArenas(parsed.config.workers > 0
                                       ? parsed.config.workers
                                       : std::max(1u, std::thread::hardware_concurrency()));
