@@ -1,11 +1,9 @@
 // main parses flags and runs an Application until SIGTERM or SIGINT. It is
 // the only code no test links: everything it calls is tested elsewhere.
 
-#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "base/log.h"
@@ -35,9 +33,7 @@ int main(int argc, char** argv) {
   // its records and their free space sit in a few heaps, not in one per
   // thread (cluster_scale_bench, one worker: peak RSS 50.5 MB with glibc's
   // default, 42.8-43.6 with one arena). Does nothing under tcmalloc.
-  atrium::base::LimitMallocArenas(parsed.config.workers > 0
-                                      ? parsed.config.workers
-                                      : std::max(1u, std::thread::hardware_concurrency()));
+  atrium::base::LimitMallocArenas(atrium::core::WorkerCount(parsed.config));
   // tcmalloc (the default build): 2 MB for all threads' caches together,
   // not tcmalloc's 32. The proxy's per-request allocations cycle through a
   // few kilobytes per worker (bench/load.sh: requests/s unchanged), while a

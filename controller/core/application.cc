@@ -29,11 +29,6 @@
 namespace atrium::core {
 namespace {
 
-size_t WorkerCount(const Config& config) {
-  if (config.workers > 0) return config.workers;
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-
 server::ProxyOptions ProxyOptionsFrom(const Config& config) {
   server::ProxyOptions options;
   options.workers = WorkerCount(config);

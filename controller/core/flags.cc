@@ -1,8 +1,10 @@
 #include "controller/core/flags.h"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <sstream>
+#include <thread>
 
 #include "base/str_cat.h"
 
@@ -280,6 +282,11 @@ std::vector<std::string> FlagNames() {
   names.emplace_back("help");
   names.emplace_back("version");
   return names;
+}
+
+size_t WorkerCount(const Config& config) {
+  if (config.workers > 0) return config.workers;
+  return std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace atrium::core

@@ -61,6 +61,10 @@ struct ParsedFlags {
 
 ParsedFlags ParseFlags(const std::vector<std::string>& args);
 
+// WorkerCount is how many proxy workers config asks for: --workers, else
+// one per core.
+size_t WorkerCount(const Config& config);
+
 // HelpText lists every flag with its default.
 std::string HelpText();
 

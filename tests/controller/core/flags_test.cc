@@ -1,5 +1,8 @@
 #include "controller/core/flags.h"
 
+#include <algorithm>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 namespace atrium::core {
@@ -13,6 +16,12 @@ TEST(FlagsTest, DefaultsAreSane) {
   EXPECT_EQ(parsed.config.port_offset, 8000);
   EXPECT_EQ(parsed.config.max_header_bytes, 64u * 1024);
   EXPECT_EQ(parsed.config.header_timeout, std::chrono::seconds(10));
+}
+
+TEST(FlagsTest, WorkersAreAsAskedElseOnePerCore) {
+  EXPECT_EQ(WorkerCount(ParseFlags({"--workers", "3"}).config), 3u);
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  EXPECT_EQ(WorkerCount(ParseFlags({}).config), cores);
 }
 
 TEST(FlagsTest, BothSpellingsAndRepeatedLists) {
