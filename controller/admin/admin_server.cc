@@ -22,6 +22,7 @@ namespace {
 
 constexpr const char* kTextContentType = "text/plain; charset=utf-8";
 constexpr const char* kJsonContentType = "application/json";
+constexpr size_t kMetricsChunkBytes = size_t{16} * 1024;  // see the /metrics handler
 
 void SendJson(httplib::Response& response, int status, const nlohmann::json& body) {
   response.status = status;
@@ -163,10 +164,15 @@ void AdminServer::RegisterHandlers() {
     response.status = 200;
     // Streamed in chunks as it is serialized: at thousands of routes the
     // document is megabytes, and a scrape should not hold it all at once.
+    // 16 kB chunks: cpp-httplib copies each chunk twice on its way to the
+    // socket (the payload, then size + payload + CRLF, grown to twice the
+    // chunk), and at 64 kB those 64-128 kB blocks, ~370 a scrape of 5,000
+    // routes, were kept by the allocator afterwards (1 MB more RSS).
     response.set_chunked_content_provider(
         std::string(kMetricsContentType), [this](size_t, httplib::DataSink& sink) {
           ChunkedStreambuf buffer(
-              [&sink](std::string_view chunk) { return sink.write(chunk.data(), chunk.size()); });
+              [&sink](std::string_view chunk) { return sink.write(chunk.data(), chunk.size()); },
+              kMetricsChunkBytes);
           std::ostream out(&buffer);
           WriteMetrics(sources_, out);
           buffer.pubsync();

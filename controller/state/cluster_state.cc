@@ -52,7 +52,7 @@ ObjectIdentity ClusterState::Identity(std::string_view kind, const std::string& 
   if (kind == kHttpRoute) {
     auto it = http_routes.find(key);
     if (it == http_routes.end()) return {};
-    return {it->second.uid, it->second.resource_version};
+    return {it->second.uid.str(), it->second.resource_version};
   }
   const ObjectMap* map = MapFor(kind);
   if (map == nullptr) return {};

@@ -249,7 +249,9 @@ ParentRefSpec DecodeParentRef(const nlohmann::json& ref, const std::string& path
   } else {
     parent.ns = route_ns;
   }
-  parent.section_name = OptString(ref, "sectionName", path);
+  if (std::optional<std::string> section_name = OptString(ref, "sectionName", path)) {
+    parent.section_name = std::move(*section_name);
+  }
   parent.port = OptInt(ref, "port", path);
   return parent;
 }
@@ -330,7 +332,7 @@ BackendRefSpec DecodeBackendRef(const nlohmann::json& ref, const std::string& pa
 
 HttpRouteSpec DecodeHttpRoute(const nlohmann::json& object, std::string_view key) {
   HttpRouteSpec route;
-  route.uid = MetadataString(object, "uid");
+  route.uid = ObjectUid(MetadataString(object, "uid"));
   route.resource_version = MetadataString(object, "resourceVersion");
   try {
     route.meta = ParseObjectMeta(object);

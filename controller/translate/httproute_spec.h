@@ -34,6 +34,7 @@
 #include "controller/translate/api_groups.h"
 #include "controller/translate/hostnames.h"
 #include "controller/translate/object_meta.h"
+#include "controller/translate/object_uid.h"
 
 namespace atrium::translate {
 
@@ -132,7 +133,7 @@ struct ParentRefSpec {
   BoxedOptional<GroupKind> other_kind;  // unset: a Gateway (gateway.networking.k8s.io)
   std::string ns;                       // as written, else the route's
   std::string name;
-  std::optional<std::string> section_name;
+  BoxedOptional<std::string> section_name;  // boxed: rarely written
   std::optional<int64_t> port;
   bool ns_written = false;  // ns was written (not the route's by default)
 
@@ -157,7 +158,7 @@ struct ParentRefSpec {
 
 struct HttpRouteSpec {
   ObjectMeta meta;  // ns and name from the key when the metadata is unreadable
-  std::string uid;
+  ObjectUid uid;
   std::string resource_version;
   // Set when the metadata, spec or parentRefs cannot be read: the route is
   // reported and otherwise ignored. (Boxed, as the rejection: rarely set.)

@@ -50,7 +50,7 @@ class StatusDocuments {
       key += ':';
       key += field;
     };
-    auto add_optional = [&](const std::optional<std::string>& field) {
+    auto add_optional = [&](const auto& field) {  // std::optional or BoxedOptional
       add(field ? "+" + *field : "-");
     };
     auto add_condition = [&](const ConditionState& condition) {

@@ -2,6 +2,8 @@
 
 #include "controller/admin/admin_json.h"
 
+#include <string>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -59,6 +61,24 @@ TEST(StatsJsonTest, SumsEveryWorker) {
   EXPECT_EQ(stats["requests"]["by_status_class"]["1xx"], 3);
   EXPECT_EQ(stats["requests"]["by_status_class"]["3xx"], 3);
   EXPECT_EQ(stats["upstream_errors"]["reset"], 3);
+}
+
+// The counts by status class are summed a batch of routes at a time: more
+// routes than a batch, on several workers, each counted once.
+TEST(StatsJsonTest, CountsEveryRouteAcrossBatches) {
+  stats::StatsRegistry registry(2);
+  constexpr int kRoutes = 1000;
+  for (int route = 0; route < kRoutes; ++route) {
+    const std::string name = "httproute/ns/r" + std::to_string(route) + "/rule/0";
+    registry.worker(route % 2).RecordRequest(name, "ns/svc:80", 200, 0.01);
+    registry.worker((route + 1) % 2)
+        .RecordRequest(name, "ns/svc:80", route % 3 == 0 ? 503 : 404, 0.01);
+  }
+  nlohmann::json stats = StatsJson(nullptr, &registry);
+  EXPECT_EQ(stats["requests"]["total"], 2 * kRoutes);
+  EXPECT_EQ(stats["requests"]["by_status_class"]["2xx"], kRoutes);
+  EXPECT_EQ(stats["requests"]["by_status_class"]["4xx"], kRoutes - (kRoutes + 2) / 3);
+  EXPECT_EQ(stats["requests"]["by_status_class"]["5xx"], (kRoutes + 2) / 3);
 }
 
 TEST(RemovePrivateKeysTest, RemovesKeysAtAnyDepthAndKeepsTheRest) {

@@ -47,7 +47,7 @@ TEST(HttpRouteSpecTest, DecodesWhatTranslateReads) {
   EXPECT_EQ(route.meta.name, "web");
   EXPECT_EQ(route.meta.generation, 3);
   EXPECT_EQ(route.meta.creation_time, base::ParseTime("2026-01-02T03:04:05Z"));
-  EXPECT_EQ(route.uid, "0b9f3f9e-4c1d-4d59-9d4e-web");
+  EXPECT_EQ(route.uid.str(), "0b9f3f9e-4c1d-4d59-9d4e-web");
   EXPECT_EQ(route.resource_version, "41");
   ASSERT_EQ(route.parent_refs.size(), 1u);
   EXPECT_EQ(route.parent_refs[0].group(), "gateway.networking.k8s.io");  // defaulted
