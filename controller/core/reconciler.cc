@@ -282,6 +282,7 @@ void Reconciler::Loop() {
     }
     if (quiet) {
       quiet_due_ = false;
+      last_on_quiet_ = Clock::now();
       options_.on_quiet();
       continue;
     }
@@ -290,6 +291,13 @@ void Reconciler::Loop() {
     std::optional<Clock::time_point> first_change = coalescing_.Take();
     ReconcileOnce(first_change);
     quiet_due_ = options_.on_quiet != nullptr;
+    const Clock::time_point now = Clock::now();
+    if (quiet_due_ && options_.on_quiet_at_least_every.count() > 0 &&
+        now - last_on_quiet_ >= options_.on_quiet_at_least_every) {
+      // Busy for that long: run it now too, and again once quiet.
+      last_on_quiet_ = now;
+      options_.on_quiet();
+    }
     std::lock_guard lock(mutex_);
     ++reconciles_;
     changed_.notify_all();

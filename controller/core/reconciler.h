@@ -66,6 +66,12 @@ struct ReconcilerOptions {
   // otherwise stay resident until the next burst.
   std::function<void()> on_quiet;
   std::chrono::milliseconds quiet_after{200};
+  // A steady stream of changes (passes closer together than quiet_after,
+  // for seconds: route edits while routes keep changing) is never quiet;
+  // on_quiet then also runs after a pass when it last ran this long ago,
+  // so that the passes' free spans do not pile up meanwhile. 0: only when
+  // quiet.
+  std::chrono::milliseconds on_quiet_at_least_every{1000};
 };
 
 // ListenerSync binds the sockets a newly published table needs and returns
@@ -189,8 +195,9 @@ class Reconciler {
   // it, so a pass reads it without a copy and without a lock).
   state::ClusterState state_;
   std::vector<std::string> source_problems_;
-  bool quiet_due_ = false;  // a pass ran since on_quiet was last called
-  Coalescing coalescing_;   // when the changes applied since the last pass are reconciled
+  bool quiet_due_ = false;                          // a pass ran since on_quiet was last called
+  Clock::time_point last_on_quiet_ = Clock::now();  // reconciler thread only
+  Coalescing coalescing_;  // when the changes applied since the last pass are reconciled
   bool published_once_ = false;
   // What the live table references, so unrelated events skip the rebuild.
   ServiceReferences service_references_;

@@ -1,5 +1,7 @@
 #include "controller/core/reconciler.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -193,6 +195,7 @@ TEST(ReconcilerQuietTest, OnQuietRunsOnceAfterEachPassWhenQuiet) {
   int calls = 0;
   ReconcilerOptions options;
   options.quiet_after = milliseconds(20);
+  options.on_quiet_at_least_every = milliseconds(0);  // only when quiet (see below)
   options.on_quiet = [&] {
     std::lock_guard lock(mutex);
     ++calls;
@@ -213,6 +216,38 @@ TEST(ReconcilerQuietTest, OnQuietRunsOnceAfterEachPassWhenQuiet) {
   EXPECT_TRUE(calls_reach(2, kWait));
   EXPECT_FALSE(calls_reach(3, kQuiet));
   reconciler.Stop();
+}
+
+// Under a steady stream of changes, never quiet_after apart, on_quiet still
+// runs every on_quiet_at_least_every; with that at 0, only once quiet.
+TEST(ReconcilerQuietTest, OnQuietAlsoRunsWhileChangesKeepComing) {
+  for (const milliseconds every : {milliseconds(20), milliseconds(0)}) {
+    std::atomic<int> calls{0};
+    ReconcilerOptions options;
+    options.quiet_after = std::chrono::hours(1);  // never quiet in this test
+    options.on_quiet_at_least_every = every;
+    options.on_quiet = [&] { ++calls; };
+    table::TablePublisher publisher;
+    Reconciler reconciler(options, publisher, nullptr);
+    StartWithOneRoute(reconciler);
+    ASSERT_TRUE(reconciler.WaitForGeneration(1, kWait));
+    const auto start = std::chrono::steady_clock::now();
+    const auto busy_for = [&] { return std::chrono::steady_clock::now() - start; };
+    // Passes one after the other for at least 10 times `every` (and 200 ms),
+    // or until on_quiet ran while `every` is set.
+    for (uint64_t generation = 2;
+         busy_for() < std::max(10 * every, milliseconds(200)) && !(every.count() > 0 && calls > 0);
+         ++generation) {
+      reconciler.Upsert(state::kHttpRoute, Route("/v" + std::to_string(generation)));
+      ASSERT_TRUE(reconciler.WaitForGeneration(generation, kWait));
+    }
+    if (every.count() > 0) {
+      EXPECT_GE(calls.load(), 1) << "busy for " << busy_for().count() << " ns";
+    } else {
+      EXPECT_EQ(calls.load(), 0);
+    }
+    reconciler.Stop();
+  }
 }
 
 }  // namespace
