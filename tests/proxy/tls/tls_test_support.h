@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/beast/http/message.hpp>
@@ -36,7 +37,7 @@ struct CertificateSpec {
   std::vector<std::string> dns_names;  // subjectAltName; empty: none
   // Validity relative to now, in seconds.
   int64_t not_before = -3600;
-  int64_t not_after = 30 * 24 * 3600;
+  int64_t not_after = int64_t{30} * 24 * 3600;
   bool rsa = false;  // default: EC P-256
 };
 
@@ -117,7 +118,8 @@ server::ProxyOptions TlsTestOptions();
 // (certificates left out) instead of failing the test.
 class TlsHarness : public ProxyHarness {
  public:
-  explicit TlsHarness(server::ProxyOptions options = TlsTestOptions()) : ProxyHarness(options) {}
+  explicit TlsHarness(server::ProxyOptions options = TlsTestOptions())
+      : ProxyHarness(std::move(options)) {}
   std::vector<std::string> Publish(const ir::RouteConfig& config) {
     return PublishAllowingErrors(config);
   }
