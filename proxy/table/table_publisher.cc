@@ -2,7 +2,6 @@
 
 #include <optional>
 
-#include "base/thread_cache.h"
 
 // The memb flavor: readers need no signals and no quiescent-state reports
 // (Asio's event loop gives us no hook before it blocks), and with
@@ -31,24 +30,6 @@ namespace atrium::table {
 namespace {
 
 thread_local int registration_depth = 0;
-
-// RetiredTable carries a replaced table to its call_rcu callback.
-struct RetiredTable {
-  rcu_head head;
-  RouteTable* table;
-};
-
-void FreeRetiredTable(rcu_head* head) {
-  RetiredTable* retired = caa_container_of(head, RetiredTable, head);
-  ATRIUM_TSAN_ACQUIRE(retired);
-  ATRIUM_TSAN_ACQUIRE(retired->table);
-  delete retired->table;
-  delete retired;
-  // The call_rcu thread only frees, in bursts, what the reconciler
-  // allocated: hand the freed objects back to the shared free lists, where
-  // the next pass allocates, instead of keeping them in this thread's cache.
-  base::ReleaseThreadCache();
-}
 
 }  // namespace
 
@@ -88,9 +69,17 @@ void TablePublisher::Publish(std::unique_ptr<RouteTable> table) {
   generation_.store(generation, std::memory_order_release);
   published_.fetch_add(1, std::memory_order_relaxed);
   if (old != nullptr) {
-    auto* retired = new RetiredTable{{}, old};
-    ATRIUM_TSAN_RELEASE(retired);  // hands retired to the call_rcu thread
-    urcu_memb_call_rcu(&retired->head, FreeRetiredTable);
+    // The old table is freed here, once every reader that could still see
+    // it has left its read section (a grace period: readers hold it for one
+    // lookup, and memb's synchronize_rcu is a membarrier). Handed to
+    // call_rcu instead, tables waited for its thread's batches: during a
+    // stream of route changes (a publish every few milliseconds) two to four
+    // old tables were alive at once, each with its per-table arrays (~300 kB
+    // at 5,000 hosts), and what they freed landed in another thread's cache.
+    // The new table is live before this wait, so it delays no change.
+    urcu_memb_synchronize_rcu();
+    ATRIUM_TSAN_ACQUIRE(old);
+    delete old;
   }
 }
 

@@ -4,9 +4,10 @@
 // publishes new versions with RCU (liburcu, memb flavor).
 //
 // Threading:
-//  - Publish is called by one writer thread only (the reconciler). It swaps
-//    the root with rcu_xchg_pointer and frees the old table with call_rcu
-//    once every reader that could still see it has left its read section.
+//  - Publish is called by one writer thread only (the reconciler), never
+//    inside a read section. It swaps the root with rcu_xchg_pointer, then
+//    waits for every reader that could still see the old table to leave its
+//    read section (synchronize_rcu) and frees it: at most two tables exist.
 //  - Lookup/Read may be called by any thread registered with liburcu (see
 //    RcuThreadRegistration). They take rcu_read_lock, load the root, do their
 //    work and unlock before returning: no pointer into the table survives the
