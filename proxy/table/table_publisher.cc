@@ -2,7 +2,6 @@
 
 #include <optional>
 
-
 // The memb flavor: readers need no signals and no quiescent-state reports
 // (Asio's event loop gives us no hook before it blocks), and with
 // sys_membarrier a read-side lock is a thread-local increment. _LGPL_SOURCE
