@@ -55,7 +55,6 @@ TablePublisher::~TablePublisher() {
     ATRIUM_TSAN_ACQUIRE(last);
     delete last;
   }
-  WaitForFreed();
 }
 
 void TablePublisher::Publish(std::unique_ptr<RouteTable> table) {
@@ -87,11 +86,6 @@ LookupResult TablePublisher::Lookup(const RequestView& request) const {
     if (table == nullptr) return LookupResult{404, nullptr, 0};
     return table->Lookup(request);
   });
-}
-
-void TablePublisher::WaitForFreed() {
-  RcuThreadRegistration registration;
-  urcu_memb_barrier();
 }
 
 TablePublisher::ReadSection::ReadSection(const TablePublisher* publisher) {

@@ -40,8 +40,8 @@ class RcuThreadRegistration {
 class TablePublisher {
  public:
   TablePublisher();
-  // The destructor waits for pending call_rcu callbacks (rcu_barrier) and
-  // frees the live table. No reader may run concurrently with it.
+  // The destructor frees the live table after a grace period. No reader may
+  // run concurrently with it.
   ~TablePublisher();
   TablePublisher(const TablePublisher&) = delete;
   TablePublisher& operator=(const TablePublisher&) = delete;
@@ -71,10 +71,6 @@ class TablePublisher {
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   // published_count counts Publish calls; any thread.
   uint64_t published_count() const { return published_.load(std::memory_order_relaxed); }
-
-  // WaitForFreed blocks until every table replaced so far has been freed
-  // (rcu_barrier). For tests and shutdown.
-  static void WaitForFreed();
 
  private:
   class ReadSection {

@@ -90,6 +90,7 @@ TEST(TablePublisherTest, ReadersSeeWholeTablesWhileWriterPublishesTenThousand) {
     };
 
     std::vector<std::thread> readers;
+    readers.reserve(3);
     for (int i = 0; i < 3; ++i) readers.emplace_back(reader);
     for (uint64_t generation = 2; generation <= kTables; ++generation) {
       auto table = TableFor(generation);
@@ -105,9 +106,8 @@ TEST(TablePublisherTest, ReadersSeeWholeTablesWhileWriterPublishesTenThousand) {
     EXPECT_EQ(publisher.generation(), kTables);
     EXPECT_EQ(publisher.published_count(), kTables);
 
-    // Every replaced table is freed once its grace period ends; only the
-    // live one remains.
-    TablePublisher::WaitForFreed();
+    // Publish frees every replaced table once its grace period ends, before
+    // it returns; only the live one remains.
     EXPECT_EQ(RouteTable::LiveCount(), live_before + 1);
     for (size_t i = 0; i + 1 < published_actions.size(); ++i) {
       ASSERT_TRUE(published_actions[i].expired()) << "table " << i + 2 << " was not freed";
@@ -172,6 +172,7 @@ TEST(TablePublisherTest, TablesSharingHostsThroughACompileCacheStayConsistent) {
       }
     };
     std::vector<std::thread> readers;
+    readers.reserve(2);
     for (int i = 0; i < 2; ++i) readers.emplace_back(reader);
     for (uint64_t generation = 2; generation <= kTables; ++generation) {
       publisher.Publish(RouteTable::Compile(config_for(generation), generation, nullptr, &cache));
@@ -180,7 +181,6 @@ TEST(TablePublisherTest, TablesSharingHostsThroughACompileCacheStayConsistent) {
     for (auto& thread : readers) thread.join();
     EXPECT_EQ(inconsistencies.load(), 0u);
     EXPECT_EQ(cache.reused_hosts(), 1u);
-    TablePublisher::WaitForFreed();
     EXPECT_EQ(RouteTable::LiveCount(), live_before + 1);
     // The stable host was never rebuilt: its action is the first one.
     RcuThreadRegistration registration;
@@ -196,8 +196,7 @@ TEST(TablePublisherTest, ActionHandleOutlivesReplacedTable) {
   RcuThreadRegistration registration;
   publisher.Publish(TableFor(1));
   LookupResult held = publisher.Lookup(ViewFor("a.example.com"));
-  publisher.Publish(TableFor(2));
-  TablePublisher::WaitForFreed();
+  publisher.Publish(TableFor(2));  // frees table 1 before it returns
   ASSERT_NE(held.action, nullptr);
   EXPECT_EQ(held.action->name(), "a.example.com/1");
   EXPECT_EQ(publisher.Lookup(ViewFor("a.example.com")).action->name(), "a.example.com/2");
