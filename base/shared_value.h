@@ -49,6 +49,10 @@ class SharedValue {
   // semantics (the data plane's compiled actions).
   std::shared_ptr<const T> shared() const { return value_; }
 
+  // use_count is the number of holders of the held object (a cache that
+  // finds itself the only one can let the object go).
+  long use_count() const { return value_.use_count(); }  // NOLINT(google-runtime-int)
+
   bool SameObject(const SharedValue& other) const { return value_ == other.value_; }
   bool operator==(const SharedValue& other) const {
     return value_ == other.value_ || *value_ == *other.value_;

@@ -14,6 +14,7 @@
 #include "controller/translate/input.h"
 #include "controller/translate/object_meta.h"
 #include "controller/translate/route_memo.h"
+#include "controller/translate/status_documents.h"
 
 namespace atrium::translate {
 namespace {
@@ -27,76 +28,6 @@ struct RouteHostname {
   bool operator<(const RouteHostname& other) const {
     return std::tie(host, written) < std::tie(other.host, other.written);
   }
-};
-
-// ParentStatus is one entry of status.parents before rendering.
-struct ParentStatus {
-  const ParentRefSpec* parent;
-  ConditionState accepted;
-  ConditionState resolved_refs;
-  std::optional<std::string> partially_invalid;  // the PartiallyInvalid message
-};
-
-// StatusDocuments renders HTTPRoute statuses, each distinct document once
-// per pass: thousands of healthy routes attached to one Gateway carry the
-// very same status, which is then one shared document (rendering and
-// keeping a JSON tree per route cost more than translating the route).
-class StatusDocuments {
- public:
-  StatusBody Render(const std::vector<ParentStatus>& parents, int64_t generation) {
-    std::string key = std::to_string(generation);
-    auto add = [&key](std::string_view field) {
-      key += std::to_string(field.size());
-      key += ':';
-      key += field;
-    };
-    auto add_optional = [&](const auto& field) {  // std::optional or BoxedOptional
-      add(field ? "+" + *field : "-");
-    };
-    auto add_condition = [&](const ConditionState& condition) {
-      add(condition.status ? "T" : "F");
-      add(condition.reason);
-      add(condition.message);
-    };
-    for (const ParentStatus& entry : parents) {
-      const ParentRefSpec& parent = *entry.parent;
-      add(parent.group());
-      add(parent.kind());
-      add(parent.name);
-      add(parent.ns_written ? "+" + parent.ns : "-");  // as add_optional renders it
-      add_optional(parent.section_name);
-      add(parent.port ? std::to_string(*parent.port) : "-");
-      add_condition(entry.accepted);
-      add_condition(entry.resolved_refs);
-      add_optional(entry.partially_invalid);
-    }
-    auto [it, inserted] = documents_.try_emplace(std::move(key));
-    if (inserted) it->second = Build(parents, generation);
-    return it->second;
-  }
-
- private:
-  static StatusBody Build(const std::vector<ParentStatus>& parents, int64_t generation) {
-    nlohmann::json rendered = nlohmann::json::array();
-    for (const ParentStatus& entry : parents) {
-      nlohmann::json conditions = nlohmann::json::array();
-      conditions.push_back(Condition("Accepted", entry.accepted.status, entry.accepted.reason,
-                                     entry.accepted.message, generation));
-      conditions.push_back(Condition("ResolvedRefs", entry.resolved_refs.status,
-                                     entry.resolved_refs.reason, entry.resolved_refs.message,
-                                     generation));
-      if (entry.partially_invalid) {
-        conditions.push_back(Condition("PartiallyInvalid", true, "UnsupportedValue",
-                                       *entry.partially_invalid, generation));
-      }
-      rendered.push_back({{"parentRef", entry.parent->Echo()},
-                          {"controllerName", kGatewayControllerName},
-                          {"conditions", std::move(conditions)}});
-    }
-    return nlohmann::json{{"parents", std::move(rendered)}};
-  }
-
-  std::unordered_map<std::string, StatusBody> documents_;
 };
 
 struct Attachment {
@@ -354,7 +285,10 @@ void TranslateHttpRoutes(const state::ClusterState& state, const Options& option
   };
   draft.entries.reserve(draft.entries.size() + state.http_routes.size());
   statuses.reserve(statuses.size() + state.http_routes.size());
-  StatusDocuments documents;
+  // With a memo, its documents: a route translated in this pass shares the
+  // document of every route translated before it with the same status.
+  StatusDocuments pass_documents;
+  StatusDocuments& documents = memo != nullptr ? memo->documents() : pass_documents;
   std::optional<HttpRouteMemo::Cursor> cursor;
   if (memo != nullptr) {
     memo->CheckGateways(gateways);
@@ -398,6 +332,8 @@ void TranslateHttpRoutes(const state::ClusterState& state, const Options& option
     outcome.problems = problems.From(problems_before);
     memo->Store(key, std::move(outcome));
   }
+  // After the stores: the outcomes replaced in this pass released theirs.
+  if (memo != nullptr) documents.ForgetUnused();
 }
 
 }  // namespace atrium::translate

@@ -36,6 +36,7 @@
 #include "controller/translate/gateway_translator.h"
 #include "controller/translate/namespace_index.h"
 #include "controller/translate/service_index.h"
+#include "controller/translate/status_documents.h"
 #include "controller/translate/translate.h"
 
 namespace atrium::translate {
@@ -96,6 +97,10 @@ class HttpRouteMemo {
 
   size_t size() const { return outcomes_.size(); }
 
+  // The status documents the outcomes hold, shared between every route with
+  // the same status (see status_documents.h).
+  StatusDocuments& documents() { return documents_; }
+
  private:
   // GatewayShape is what route attachment reads from one GatewayModel.
   struct ListenerShape {
@@ -123,6 +128,7 @@ class HttpRouteMemo {
 
   std::vector<GatewayShape> gateways_;                // as the outcomes saw them
   std::map<std::string, HttpRouteOutcome> outcomes_;  // by route key, as ClusterState sorts
+  StatusDocuments documents_;
 
   // Service "namespace/name" -> keys of the routes whose outcome looked it
   // up, as pointers to the keys of outcomes_ (nodes do not move; an outcome

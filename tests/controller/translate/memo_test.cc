@@ -186,6 +186,54 @@ TEST(TranslateMemoTest, AGatewayChangeNoEventReportedStillReachesEveryRoute) {
   EXPECT_EQ((*status)["parents"][0]["conditions"][0]["reason"], "NoMatchingListenerHostname");
 }
 
+// StatusOf is the status document result gives the HTTPRoute apps/name.
+const StatusBody* StatusOf(const Result& result, const std::string& name) {
+  for (const SharedStatus& status : result.statuses) {
+    if (status->kind == "HTTPRoute" && status->ns == "apps" && status->name == name) {
+      return &status->status;
+    }
+  }
+  return nullptr;
+}
+
+TEST(TranslateMemoTest, RoutesTranslatedInDifferentPassesShareOneStatusDocument) {
+  Options options;
+  state::ClusterState state = testing::LoadYaml(kWorld, &options);
+  TranslateMemo memo;
+  Translate(state, options, &memo);
+  EXPECT_EQ(memo.http_routes.documents().size(), 1u);
+
+  // uses-b translated again, alone, in a later pass: the same document.
+  memo.Changed(state::kHttpRoute, "apps/uses-b", nullptr, nullptr);
+  {
+    const Result later = Translate(state, options, &memo);
+    ASSERT_NE(StatusOf(later, "uses-a"), nullptr);
+    ASSERT_NE(StatusOf(later, "uses-b"), nullptr);
+    EXPECT_TRUE(StatusOf(later, "uses-a")->SameObject(*StatusOf(later, "uses-b")));
+  }
+
+  // A new generation is another document (observedGeneration differs); the
+  // first stays while uses-a holds it.
+  state.http_routes.at("apps/uses-b").meta.generation = 2;
+  memo.Changed(state::kHttpRoute, "apps/uses-b", nullptr, nullptr);
+  {
+    const Result edited = Translate(state, options, &memo);
+    ASSERT_NE(StatusOf(edited, "uses-a"), nullptr);
+    ASSERT_NE(StatusOf(edited, "uses-b"), nullptr);
+    EXPECT_FALSE(StatusOf(edited, "uses-a")->SameObject(*StatusOf(edited, "uses-b")));
+    EXPECT_EQ(
+        (*StatusOf(edited, "uses-b"))->at("parents")[0]["conditions"][0]["observedGeneration"], 2);
+    EXPECT_EQ(memo.http_routes.documents().size(), 2u);
+  }
+
+  // Once no route holds a document (and no result of a pass still does),
+  // the memo lets it go.
+  state.http_routes.erase("apps/uses-a");
+  memo.Changed(state::kHttpRoute, "apps/uses-a", nullptr, nullptr);
+  Translate(state, options, &memo);
+  EXPECT_EQ(memo.http_routes.documents().size(), 1u);
+}
+
 TEST(TranslateMemoTest, UnchangedVirtualHostsAreTheSameObjects) {
   Options options;
   state::ClusterState state = testing::LoadYaml(kWorld, &options);
