@@ -1,6 +1,7 @@
 #include "controller/ir/route_config.h"
 
 #include <set>
+#include <string_view>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
@@ -180,7 +181,7 @@ nlohmann::json RouteJson(const Route& route) {
   return result;
 }
 
-bool IsLowercase(const std::string& text) {
+bool IsLowercase(std::string_view text) {
   for (char c : text) {
     if (c >= 'A' && c <= 'Z') return false;
   }
@@ -304,14 +305,14 @@ std::vector<std::string> Validate(const RouteConfig& config, const RouteConfig* 
       if (v > 0 && !in_order) {
         const VirtualHost& previous = listener.virtual_hosts[v - 1];
         if (key(previous) >= key(vhost)) {
-          problems.push_back(where + " host \"" + vhost.hostname + "\"" +
+          problems.push_back(where + " host \"" + vhost.hostname.str() + "\"" +
                              (key(previous) == key(vhost) ? ": duplicate virtual host"
                                                           : ": virtual hosts are not sorted"));
         }
       }
       previous_shared = shared ? k++ : known_count;
       if (shared) continue;
-      ValidateVirtualHost(vhost, where + " host \"" + vhost.hostname + "\"", problems);
+      ValidateVirtualHost(vhost, where + " host \"" + vhost.hostname.str() + "\"", problems);
     }
   }
   return problems;
@@ -330,7 +331,7 @@ nlohmann::json ToJson(const RouteConfig& config) {
     for (const VirtualHost& vhost : listener.virtual_hosts) {
       nlohmann::json routes = nlohmann::json::array();
       for (const Route& route : vhost.routes) routes.push_back(RouteJson(route));
-      nlohmann::json item{{"kind", KindName(vhost.kind)}, {"hostname", vhost.hostname}};
+      nlohmann::json item{{"kind", KindName(vhost.kind)}, {"hostname", vhost.hostname.str()}};
       if (vhost.sni_scope) item["sni_scope"] = *vhost.sni_scope;
       item["routes"] = std::move(routes);
       vhosts.push_back(std::move(item));

@@ -19,6 +19,7 @@
 
 #include "base/boxed_optional.h"
 #include "base/boxed_vector.h"
+#include "base/shared_string.h"
 #include "base/shared_value.h"
 
 namespace atrium::ir {
@@ -218,7 +219,9 @@ enum class HostnameKind {
 // (Ingress hosts, plain HTTP): the Host header alone decides.
 struct VirtualHost {
   HostnameKind kind = HostnameKind::kAny;
-  std::string hostname;  // lowercase; "*.example.com" for wildcards; "" for kAny
+  // Lowercase; "*.example.com" for wildcards; "" for kAny. Shared with
+  // translate's Host of the same name (base/shared_string.h).
+  SharedString hostname;
   // In precedence order: the first match wins. Shared with translate's
   // route entries (and between the hosts and listeners a route serves),
   // not copied into every host.

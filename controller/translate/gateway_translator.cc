@@ -180,7 +180,8 @@ void MarkConflicts(std::vector<GatewayListener>& listeners) {
       listener.conflicted = {true, "ProtocolConflict",
                              "several protocols share port " + std::to_string(listener.port)};
     } else if (hostnames[{listener.port, listener.hostname}] > 1) {
-      std::string host = listener.hostname.name.empty() ? "no hostname" : listener.hostname.name;
+      std::string host =
+          listener.hostname.name.empty() ? "no hostname" : listener.hostname.name.str();
       listener.conflicted = {
           true, "HostnameConflict",
           "several listeners on port " + std::to_string(listener.port) + " use " + host};
@@ -250,7 +251,7 @@ std::vector<ir::TlsCertificate> ResolveCertificates(const GatewayModel& gateway,
     }
     ir::TlsCertificate certificate;
     if (out.hostname.kind != ir::HostnameKind::kAny) {
-      certificate.hostnames.push_back(out.hostname.name);
+      certificate.hostnames.push_back(out.hostname.name.str());
     }
     certificate.certificate_pem = std::move(secret.key_pair->certificate_pem);
     certificate.private_key_pem = std::move(secret.key_pair->private_key_pem);

@@ -14,6 +14,7 @@
 #include <tuple>
 #include <vector>
 
+#include "base/shared_string.h"
 #include "controller/ir/route_config.h"
 
 namespace atrium::translate {
@@ -21,7 +22,10 @@ namespace atrium::translate {
 // Host is a hostname used as a matching rule.
 struct Host {
   ir::HostnameKind kind = ir::HostnameKind::kAny;
-  std::string name;  // lowercase; "*.example.com" for wildcards; "" for kAny
+  // Lowercase; "*.example.com" for wildcards; "" for kAny. Shared by every
+  // copy (a route's hostname is held by its spec, its route entries, the
+  // virtual host cache and the virtual host).
+  SharedString name;
 
   // clang-tidy 14 reports a defaulted <=> as a literal 0 compared with a pointer.
   auto operator<=>(const Host&) const = default;  // NOLINT(modernize-use-nullptr)

@@ -87,7 +87,7 @@ ConditionState Attach(const ParentRefSpec& parent, GatewayModel& gateway,
     } else {
       for (const Host& hostname : hostnames) {
         if (std::optional<Host> shared = Intersect(listener->hostname, hostname)) {
-          attachment.hostnames.insert({*shared, hostname.name});
+          attachment.hostnames.insert({*shared, hostname.name.str()});
         }
       }
     }

@@ -175,7 +175,7 @@ ir::PathMatch ParsePath(const nlohmann::json& http_path, const std::string& path
 }
 
 std::string Describe(const Host& host, const ir::PathMatch& path) {
-  std::string text = host.kind == ir::HostnameKind::kAny ? "any host" : "host " + host.name;
+  std::string text = host.kind == ir::HostnameKind::kAny ? "any host" : "host " + host.name.str();
   text += path.kind == ir::PathMatchKind::kExact ? ", Exact path " : ", Prefix path ";
   return text + path.value;
 }
@@ -198,7 +198,7 @@ Candidate MakeCandidate(const ObjectMeta& meta, const Host& host, std::string_vi
   SetHostPrecedence(host_text, candidate.precedence);
   SetMatchPrecedence(candidate.route.match, candidate.precedence);
   const ir::PathMatch& match = candidate.route.match.path;
-  candidate.conflict_key = host.name + "|" + std::to_string(static_cast<int>(host.kind)) + "|" +
+  candidate.conflict_key = host.name.str() + "|" + std::to_string(static_cast<int>(host.kind)) + "|" +
                            std::to_string(static_cast<int>(match.kind)) + "|" +
                            NormalizedPrefix(match.value);
   candidate.description = Describe(host, match);
