@@ -198,8 +198,8 @@ Candidate MakeCandidate(const ObjectMeta& meta, const Host& host, std::string_vi
   SetHostPrecedence(host_text, candidate.precedence);
   SetMatchPrecedence(candidate.route.match, candidate.precedence);
   const ir::PathMatch& match = candidate.route.match.path;
-  candidate.conflict_key = host.name.str() + "|" + std::to_string(static_cast<int>(host.kind)) + "|" +
-                           std::to_string(static_cast<int>(match.kind)) + "|" +
+  candidate.conflict_key = host.name.str() + "|" + std::to_string(static_cast<int>(host.kind)) +
+                           "|" + std::to_string(static_cast<int>(match.kind)) + "|" +
                            NormalizedPrefix(match.value);
   candidate.description = Describe(host, match);
   return candidate;
