@@ -89,10 +89,11 @@ TEST(SharedStringTest, AssignmentKeepsTheTextAliveAsLongAsAHolderIs) {
 TEST(SharedStringTest, CopiesOnManyThreadsAtOnce) {
   SharedString shared("concurrent.example.com");
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([shared] {
       for (int i = 0; i < 10000; ++i) {
-        SharedString copy = shared;
+        SharedString copy = shared;  // NOLINT(performance-unnecessary-copy-initialization)
         if (copy.size() != 22) ADD_FAILURE() << "copy reads " << copy;
       }
     });
