@@ -48,7 +48,10 @@ std::string Describe(std::string_view kind, const std::string& ns, const std::st
 
 StatusWriter::StatusWriter(kube::KubeClient& client, StatusWriterOptions options,
                            admin::ControlPlaneMetrics* metrics)
-    : client_(client), options_(std::move(options)), metrics_(metrics) {}
+    : client_(client),
+      options_(std::move(options)),
+      metrics_(metrics),
+      helpers_(static_cast<size_t>(std::max(options_.parallelism, 1) - 1)) {}
 
 StatusWriter::~StatusWriter() { Stop(); }
 
@@ -61,6 +64,7 @@ void StatusWriter::Stop() {
   if (!thread_.joinable()) return;
   thread_.request_stop();
   thread_.join();
+  helpers_.Stop();
   std::lock_guard lock(mutex_);
   in_pass_ = false;
   changed_.notify_all();
@@ -315,10 +319,6 @@ void StatusWriter::Run(std::stop_token stop) {
     lock.unlock();
 
     PassResult result = WritePass(batch, stop);
-    // The pass's requests and responses came and went on this thread: hand
-    // what its allocator cache keeps of them back to the other threads
-    // rather than park it here until the next burst of writes.
-    base::ReleaseThreadCache();
 
     lock.lock();
     in_pass_ = false;
@@ -343,7 +343,8 @@ StatusWriter::PassResult StatusWriter::WritePass(const std::vector<ObjectId>& ba
   PassResult result;
   std::mutex result_mutex;  // guards result and next
   // Objects of one rank (all Gateways, then all HTTPRoutes...) are written
-  // by up to `parallelism` threads; a rank is finished before the next. The
+  // by up to `parallelism` threads (this one and helpers_); a rank is
+  // finished before the next. The
   // threads take the batch's ids in turn where they are (the first pass
   // after a start writes every object: a copy would be one more of each id).
   auto next = batch.begin();
@@ -373,12 +374,12 @@ StatusWriter::PassResult StatusWriter::WritePass(const std::vector<ObjectId>& ba
           result.retry_after = retry_after;
         }
       }
+      // The requests and responses came and went on this thread: hand what
+      // its allocator cache keeps of them back to the other threads rather
+      // than park it here until the next burst of writes.
+      base::ReleaseThreadCache();
     };
-    const size_t helpers = std::min<size_t>(std::max(options_.parallelism, 1) - 1, count / 2);
-    std::vector<std::jthread> threads;
-    for (size_t i = 0; i < helpers; ++i) threads.emplace_back(work);
-    work();
-    threads.clear();  // joins; next == end
+    helpers_.Run(count / std::max<size_t>(options_.objects_per_helper, 1), work);  // next == end
   }
   return result;
 }
