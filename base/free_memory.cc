@@ -9,7 +9,7 @@ namespace {
 using ReleaseAll = void (*)();
 
 // Looked up at run time: the libraries are linked without tcmalloc, the
-// atrium binary with it.
+// atrium binary with it when built with -DATRIUM_TCMALLOC=ON.
 ReleaseAll FindTcmallocRelease() {
   return reinterpret_cast<ReleaseAll>(dlsym(RTLD_DEFAULT, "MallocExtension_ReleaseFreeMemory"));
 }

@@ -11,7 +11,7 @@ using MarkThreadIdle = void (*)();
 using SetNumericProperty = int (*)(const char*, std::size_t);
 
 // Looked up at run time: the libraries are linked without tcmalloc, the
-// atrium binary with it.
+// atrium binary with it when built with -DATRIUM_TCMALLOC=ON.
 MarkThreadIdle FindMarkThreadIdle() {
   return reinterpret_cast<MarkThreadIdle>(dlsym(RTLD_DEFAULT, "MallocExtension_MarkThreadIdle"));
 }

@@ -28,13 +28,13 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  // A build on glibc's malloc (-DATRIUM_TCMALLOC=OFF): one arena per proxy
-  // worker, not eight per core. The control plane's threads share them, so
+  // glibc's malloc (the default build): one arena per proxy worker, not
+  // eight per core. The control plane's threads share them, so
   // its records and their free space sit in a few heaps, not in one per
   // thread (cluster_scale_bench, one worker: peak RSS 50.5 MB with glibc's
   // default, 42.8-43.6 with one arena). Does nothing under tcmalloc.
   atrium::base::LimitMallocArenas(atrium::core::WorkerCount(parsed.config));
-  // tcmalloc (the default build): 2 MB for all threads' caches together,
+  // A build on tcmalloc (-DATRIUM_TCMALLOC=ON): 2 MB for all threads' caches together,
   // not tcmalloc's 32. The proxy's per-request allocations cycle through a
   // few kilobytes per worker (bench/load.sh: requests/s unchanged), while a
   // reconcile pass over thousands of routes would otherwise leave megabytes

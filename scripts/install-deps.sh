@@ -17,7 +17,6 @@ runtime_pkgs=(
   libprometheus-cpp-core1.0
   libcpp-httplib0.11
   libboost-system1.74.0
-  libtcmalloc-minimal4
 )
 
 build_pkgs=(
@@ -38,7 +37,7 @@ build_pkgs=(
   prometheus-cpp-dev
   libcurl4-openssl-dev
   libssl-dev
-  libgoogle-perftools-dev  # tcmalloc_minimal, the atrium binary's allocator
+  libgoogle-perftools-dev  # tcmalloc_minimal: -DATRIUM_TCMALLOC=ON, tests/base/thread_cache_test
   libgtest-dev
   libgmock-dev
   libbenchmark-dev

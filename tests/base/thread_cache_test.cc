@@ -20,7 +20,7 @@ size_t ThreadCacheFreeBytes(GetProperty get) {
   return bytes;
 }
 
-// Under tcmalloc (the Release test binary links it), a thread that freed
+// Under tcmalloc (this test links it wherever it is installed), a thread that freed
 // many blocks holds them in its cache until ReleaseThreadCache gives them
 // back. Without tcmalloc (sanitizer builds) there is no cache to read, and
 // releasing must be a harmless no-op.

@@ -19,15 +19,22 @@ constexpr int kRoutes = 2000;
 
 // StartWorkers starts one thread per worker of registry, each calling
 // record(its WorkerStats, i) for i in [0, kRoutes), then counting itself in
-// *done.
+// *done. Half-way, each waits until the reader has finished a read (*reads),
+// so that at least one read overlaps the workers' inserts however fast they
+// are (a deadline keeps a broken reader from hanging the test).
 template <typename Record>
 std::vector<std::thread> StartWorkers(StatsRegistry& registry, std::atomic<int>* done,
-                                      Record record) {
+                                      const std::atomic<int>* reads, Record record) {
   std::vector<std::thread> workers;
   for (size_t w = 0; w < registry.size(); ++w) {
-    workers.emplace_back([&registry, done, record, w] {
+    workers.emplace_back([&registry, done, reads, record, w] {
       WorkerStats& mine = registry.worker(w);
-      for (int i = 0; i < kRoutes; ++i) record(mine, i);
+      for (int i = 0; i < kRoutes / 2; ++i) record(mine, i);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (reads->load() == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+      }
+      for (int i = kRoutes / 2; i < kRoutes; ++i) record(mine, i);
       done->fetch_add(1);
     });
   }
@@ -37,8 +44,9 @@ std::vector<std::thread> StartWorkers(StatsRegistry& registry, std::atomic<int>*
 TEST(WorkerStatsConcurrencyTest, SumsWhileWorkersAddSeries) {
   StatsRegistry registry(2);
   std::atomic<int> workers_done{0};
+  std::atomic<int> sums{0};
   std::vector<std::thread> workers =
-      StartWorkers(registry, &workers_done, [](WorkerStats& mine, int i) {
+      StartWorkers(registry, &workers_done, &sums, [](WorkerStats& mine, int i) {
         const std::string route = "route-" + std::to_string(i);
         mine.RecordRequest(route, "backend-" + std::to_string(i % 5), 200, 0.001);
         mine.RecordRequest(route, "backend-" + std::to_string(i % 3), 503, 0.5);
@@ -48,7 +56,6 @@ TEST(WorkerStatsConcurrencyTest, SumsWhileWorkersAddSeries) {
   // consistent with itself, and counts only grow.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   uint64_t last_total = 0;
-  int sums = 0;
   while (workers_done.load() < 2 && std::chrono::steady_clock::now() < deadline) {
     const StatsSnapshot sum = registry.Sum();
     uint64_t counted = 0;
@@ -58,7 +65,7 @@ TEST(WorkerStatsConcurrencyTest, SumsWhileWorkersAddSeries) {
     }
     EXPECT_GE(counted, last_total);
     last_total = counted;
-    ++sums;
+    sums.fetch_add(1);
   }
   for (std::thread& worker : workers) worker.join();
   const StatsSnapshot sum = registry.Sum();
@@ -68,7 +75,7 @@ TEST(WorkerStatsConcurrencyTest, SumsWhileWorkersAddSeries) {
   EXPECT_EQ(sum.duration_by_route["route-7"].count, 4u);
   EXPECT_EQ((sum.requests[RequestKey{"route-7", "backend-2", 2}]), 2u);
   EXPECT_EQ((sum.requests[RequestKey{"route-7", "backend-1", 5}]), 2u);
-  EXPECT_GT(sums, 0);
+  EXPECT_GT(sums.load(), 0);
 }
 
 // SumInBatches lists the routes under each worker's lock, then sums a batch
@@ -77,14 +84,14 @@ TEST(WorkerStatsConcurrencyTest, SumsWhileWorkersAddSeries) {
 TEST(WorkerStatsConcurrencyTest, SumsInBatchesWhileWorkersAddSeries) {
   StatsRegistry registry(2);
   std::atomic<int> workers_done{0};
+  std::atomic<int> walks{0};
   std::vector<std::thread> workers =
-      StartWorkers(registry, &workers_done, [](WorkerStats& mine, int i) {
+      StartWorkers(registry, &workers_done, &walks, [](WorkerStats& mine, int i) {
         mine.RecordRequest("route-" + std::to_string(i), "backend-" + std::to_string(i % 5), 200,
                            0.001);
       });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   uint64_t last_total = 0;
-  int walks = 0;
   auto walk = [&registry, &last_total] {
     uint64_t counted = 0;
     std::string last_route;
@@ -101,13 +108,13 @@ TEST(WorkerStatsConcurrencyTest, SumsInBatchesWhileWorkersAddSeries) {
   };
   while (workers_done.load() < 2 && std::chrono::steady_clock::now() < deadline) {
     walk();
-    ++walks;
+    walks.fetch_add(1);
   }
   for (std::thread& worker : workers) worker.join();
   walk();
   EXPECT_EQ(last_total, 2u * kRoutes);
   EXPECT_EQ(registry.SumTotals().total_requests, 2u * kRoutes);
-  EXPECT_GT(walks, 0);
+  EXPECT_GT(walks.load(), 0);
 }
 
 }  // namespace
