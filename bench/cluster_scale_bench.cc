@@ -46,6 +46,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -573,6 +574,8 @@ int main(int argc, char** argv) {
   };
 
   const std::string peak_rss = ProcStatus(pid, "VmHWM");
+  // /proc's "kB" are KiB.
+  const double peak_rss_mib = std::strtod(peak_rss.c_str(), nullptr) / 1024.0;
   const std::string rss_after = ProcStatus(pid, "VmRSS");
   const double heap_allocated_mb = atrium.Metric("atrium_memory_allocated_bytes") / 1e6;
   const double heap_mapped_mb = atrium.Metric("atrium_memory_heap_bytes") / 1e6;
@@ -613,6 +616,7 @@ int main(int argc, char** argv) {
                   {"heap_accepted_mb", heap_accepted_mb},
                   {"rss_after", rss_after},
                   {"peak_rss", peak_rss},
+                  {"peak_rss_mib", peak_rss_mib},
                   {"rss_anon_after", rss_anon},
                   {"rss_file_after", rss_file},
                   {"heap_allocated_mb", heap_allocated_mb},
@@ -656,6 +660,7 @@ int main(int argc, char** argv) {
     std::printf("  decode every HTTPRoute once (as each arrives)   %7.1f ms\n", rebuild.decode_ms);
     std::printf("  atrium RSS before routes / after / peak        %s / %s / %s\n",
                 rss_before.c_str(), rss_after.c_str(), peak_rss.c_str());
+    std::printf("  atrium peak RSS (target: 40 MiB at 5,000 routes) %6.1f MiB\n", peak_rss_mib);
     std::printf("  atrium heap in use before routes               %.1f MB\n", heap_before_mb);
     std::printf("  atrium when all accepted: RSS / heap in use    %s / %.1f MB\n",
                 rss_accepted.c_str(), heap_accepted_mb);
