@@ -344,9 +344,9 @@ StatusWriter::PassResult StatusWriter::WritePass(const std::vector<ObjectId>& ba
   std::mutex result_mutex;  // guards result and next
   // Objects of one rank (all Gateways, then all HTTPRoutes...) are written
   // by up to `parallelism` threads (this one and helpers_); a rank is
-  // finished before the next. The
-  // threads take the batch's ids in turn where they are (the first pass
-  // after a start writes every object: a copy would be one more of each id).
+  // finished before the next. The threads take the batch's ids in turn where
+  // they are (the first pass after a start writes every object: a copy would
+  // be one more of each id).
   auto next = batch.begin();
   while (next != batch.end()) {
     const int rank = next->rank;
