@@ -285,7 +285,8 @@ uint64_t StatusWriter::writes() const {
 void StatusWriter::Run(std::stop_token stop) {
   kube::Backoff backoff(options_.backoff);
   bool was_leader = false;
-  std::optional<Steady::time_point> not_before;
+  // After a failed write, no pass starts before this (min: no backoff).
+  Steady::time_point not_before = Steady::time_point::min();
   std::unique_lock lock(mutex_);
   while (!stop.stop_requested()) {
     const bool leading = Leading();
@@ -306,15 +307,14 @@ void StatusWriter::Run(std::stop_token stop) {
       changed_.wait_for(lock, stop, options_.leader_poll, [this] { return !dirty_.empty(); });
       continue;
     }
-    const Steady::time_point start_at =
-        std::max(*first_dirty_ + options_.holdoff, not_before.value_or(Steady::time_point::min()));
+    const Steady::time_point start_at = std::max(*first_dirty_ + options_.holdoff, not_before);
     if (Steady::now() < start_at) {
       changed_.wait_until(lock, stop, start_at, [] { return false; });
       continue;
     }
     std::vector<ObjectId> batch = dirty_.Take();
     first_dirty_.reset();
-    not_before.reset();
+    not_before = Steady::time_point::min();
     in_pass_ = true;
     lock.unlock();
 
