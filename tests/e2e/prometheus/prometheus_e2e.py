@@ -407,21 +407,23 @@ def run_prometheus(args):
 
         # A request is counted when its exchange ends, after the last byte
         # of its response is written: the client can read the response
-        # before the count moves, so the scrape is retried until it has them.
-        def scrape_with_all_requests():
+        # before the count moves, so the scrape is retried (wait_for keeps
+        # the last ValueError, which says what was counted) until it has them.
+        def scrape_counting_every_request():
             status, text = http_get(world.admin + "/metrics")
             check(status == 200, "/metrics answered %s" % status)
             _, samples = check_conventions(text)
             counted_2xx = metric_sum(samples, "atrium_requests_total", status_class="2xx")
             counted_5xx = metric_sum(samples, "atrium_requests_total", status_class="5xx")
-            check(counted_5xx <= errors,
-                  "/metrics counts 5xx=%s after %d failed requests" % (counted_5xx, errors))
-            return (text, samples) if counted_2xx >= ok and counted_5xx == errors else None
+            counts = "/metrics counts 2xx=%s 5xx=%s after %d+%d requests" % (
+                counted_2xx, counted_5xx, ok, errors)
+            check(counted_5xx <= errors, counts)
+            if counted_2xx < ok or counted_5xx < errors:
+                raise ValueError(counts)
+            return text, samples, counted_2xx, counted_5xx
 
-        text, samples = wait_for("/metrics to count the %d+%d requests" % (ok, errors),
-                                 scrape_with_all_requests)
-        direct_2xx = metric_sum(samples, "atrium_requests_total", status_class="2xx")
-        direct_5xx = metric_sum(samples, "atrium_requests_total", status_class="5xx")
+        text, samples, direct_2xx, direct_5xx = wait_for(
+            "/metrics to count every request", scrape_counting_every_request)
         direct_count = metric_sum(samples, "atrium_request_duration_seconds_count")
         check(direct_count == direct_2xx + direct_5xx,
               "duration histogram count %s != requests %s" % (direct_count, direct_2xx + direct_5xx))
